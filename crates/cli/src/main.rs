@@ -1,0 +1,254 @@
+//! `samtale`: a headless Samtale client on the engine, for caseworkers' scripts, admins, tests
+//! and load. Each command opens the profile, does one thing and prints it (or JSON with
+//! `--json`).
+//!
+//! The profile's database key comes from `SAMTALE_DB_KEY` (64 hex characters) or, failing
+//! that, from a key file `db.key` in the profile directory, created on first use with mode 0600.
+//! The app keeps its key in the OS key store instead; a key file is only as safe as the account
+//! that can read it.
+
+mod key;
+mod print;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use samtale_client::Client;
+use samtale_proto::api::{Role, ThreadKind};
+use samtale_proto::{ThreadId, UserId};
+
+#[derive(Parser)]
+#[command(name = "samtale", version, about = "Headless Samtale client")]
+struct Cli {
+    /// Profile directory: the encrypted database and (without SAMTALE_DB_KEY) its key file.
+    #[arg(
+        long,
+        global = true,
+        env = "SAMTALE_PROFILE",
+        default_value = "samtale-profile"
+    )]
+    profile: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Join with an invitation code (or a QR payload) from your caseworker.
+    Join {
+        /// `ABCD-EFGH-JKMN-PQRS` or `samtale:join?...`.
+        code: String,
+        /// Server address, e.g. http://127.0.0.1:8080 (a QR payload carries its own).
+        #[arg(long)]
+        server: Option<String>,
+        /// Your name as the others will see it.
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "samtale-cli")]
+        device: String,
+    },
+    /// Log in as a caseworker or admin. The password is read from the variable --password-env names.
+    Login {
+        #[arg(long)]
+        server: String,
+        /// The municipality's short name.
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "SAMTALE_PASSWORD")]
+        password_env: String,
+        #[arg(long, default_value = "samtale-cli")]
+        device: String,
+    },
+    /// Who this profile is signed in as.
+    Whoami,
+    /// Invite a youth, or a parent of a youth (caseworkers).
+    Invite {
+        /// `youth` or `parent`.
+        #[arg(long)]
+        role: String,
+        /// The name you know them by.
+        #[arg(long)]
+        name: String,
+        /// For a parent: the youth's user id.
+        #[arg(long)]
+        youth: Option<String>,
+        #[arg(long)]
+        ttl_minutes: Option<u32>,
+    },
+    /// Invitations made on this profile and whether they were used.
+    Invitations,
+    /// Start a thread (caseworkers): `new-thread --kind family USER...`.
+    NewThread {
+        /// `youth`, `parents` or `family`.
+        #[arg(long)]
+        kind: String,
+        members: Vec<String>,
+    },
+    /// Set who is in a thread (caseworkers).
+    Members {
+        thread: String,
+        members: Vec<String>,
+    },
+    /// List threads with unread counts.
+    Threads,
+    /// Send a message.
+    Send { thread: String, text: String },
+    /// Show a thread's messages and mark them read.
+    Read {
+        thread: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Search all messages on this device.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// People you talk to, their devices and safety codes.
+    People,
+    /// Push what waits and fetch what is new.
+    Sync,
+    /// Stay connected and sync as things arrive, for the given number of seconds.
+    Listen {
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
+}
+
+fn thread_id(s: &str) -> Result<ThreadId> {
+    ThreadId::parse(s.trim())
+        .with_context(|| format!("{s:?} is not a thread id; `samtale threads` lists them"))
+}
+
+fn user_ids(v: &[String]) -> Result<Vec<UserId>> {
+    v.iter()
+        .map(|s| UserId::parse(s.trim()).with_context(|| format!("{s:?} is not a user id")))
+        .collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("samtale: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let key = key::load_or_create(&cli.profile)?;
+    let client = Arc::new(Client::open(&cli.profile, &key)?);
+    let out = print::Printer { json: cli.json };
+    match cli.command {
+        Command::Join {
+            code,
+            server,
+            name,
+            device,
+        } => {
+            let account = client
+                .join(server.as_deref(), &code, &name, &device)
+                .await?;
+            let _ = client.sync().await;
+            out.account(&account)
+        }
+        Command::Login {
+            server,
+            tenant,
+            username,
+            password_env,
+            device,
+        } => {
+            let password = std::env::var(&password_env)
+                .with_context(|| format!("set {password_env} to your password"))?;
+            let account = client
+                .login(&server, &tenant, &username, &password, &device)
+                .await?;
+            let _ = client.sync().await;
+            out.account(&account)
+        }
+        Command::Whoami => match client.account()? {
+            Some(a) => out.account(&a),
+            None => bail!("this profile is not signed in; use `samtale join` or `samtale login`"),
+        },
+        Command::Invite {
+            role,
+            name,
+            youth,
+            ttl_minutes,
+        } => {
+            let role = match role.as_str() {
+                "youth" => Role::Youth,
+                "parent" => Role::Parent,
+                other => bail!("--role must be youth or parent, not {other:?}"),
+            };
+            let youth = youth
+                .map(|y| UserId::parse(&y).with_context(|| format!("{y:?} is not a user id")))
+                .transpose()?;
+            let inv = client.invite(role, &name, youth, ttl_minutes).await?;
+            out.invitation(&inv)
+        }
+        Command::Invitations => {
+            let _ = client.sync().await;
+            out.invitations(&client.invitations()?)
+        }
+        Command::NewThread { kind, members } => {
+            let kind = ThreadKind::parse(&kind).with_context(|| {
+                format!("--kind must be youth, parents or family, not {kind:?}")
+            })?;
+            let id = client.create_thread(kind, user_ids(&members)?).await?;
+            out.thread_id(&id)
+        }
+        Command::Members { thread, members } => {
+            let thread = thread_id(&thread)?;
+            client.set_members(&thread, user_ids(&members)?).await?;
+            out.thread_id(&thread)
+        }
+        Command::Threads => {
+            let _ = client.sync().await;
+            out.threads(&client.threads()?)
+        }
+        Command::Send { thread, text } => {
+            let msg = client.send(&thread_id(&thread)?, &text).await?;
+            out.message(&msg)
+        }
+        Command::Read { thread, limit } => {
+            let thread = thread_id(&thread)?;
+            let _ = client.sync().await;
+            let messages = client.messages(&thread, limit)?;
+            client.mark_read(&thread).await?;
+            out.messages(&messages)
+        }
+        Command::Search { query, limit } => out.messages(&client.search(&query, limit)?),
+        Command::People => out.people(&client.people()?),
+        Command::Sync => out.sync(&client.sync().await?),
+        Command::Listen { seconds } => {
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let mut events = client.subscribe();
+            let live = tokio::spawn(client.clone().run_live(stop_rx));
+            let deadline = tokio::time::sleep(std::time::Duration::from_secs(seconds));
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    ev = events.recv() => match ev {
+                        Ok(ev) => out.event(&ev)?,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(_) => break,
+                    },
+                }
+            }
+            let _ = stop_tx.send(true);
+            let _ = live.await;
+            Ok(())
+        }
+    }
+}

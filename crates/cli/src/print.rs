@@ -1,0 +1,168 @@
+//! Output of the CLI: short text for people, or JSON of the engine's views with `--json`.
+
+use anyhow::Result;
+use samtale_client::{
+    Account, ClientEvent, InvitationView, MessageState, MessageView, PersonView, SyncReport,
+    ThreadView,
+};
+use samtale_proto::ThreadId;
+use serde::Serialize;
+
+pub struct Printer {
+    pub json: bool,
+}
+
+impl Printer {
+    fn json<T: Serialize + ?Sized>(&self, v: &T) -> Result<()> {
+        println!("{}", serde_json::to_string(v)?);
+        Ok(())
+    }
+
+    pub fn account(&self, a: &Account) -> Result<()> {
+        if self.json {
+            return self.json(a);
+        }
+        println!(
+            "{} ({}) in {}",
+            a.display_name,
+            a.role.as_str(),
+            a.tenant_name
+        );
+        println!("user {}  device {}", a.user, a.device);
+        println!("this device's code: {}", a.fingerprint);
+        Ok(())
+    }
+
+    pub fn invitation(&self, i: &InvitationView) -> Result<()> {
+        if self.json {
+            return self.json(i);
+        }
+        println!("code: {}", i.code);
+        println!("qr:   {}", i.qr_payload);
+        Ok(())
+    }
+
+    pub fn invitations(&self, list: &[InvitationView]) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for i in list {
+            let state = i
+                .joined_user
+                .as_ref()
+                .map(|u| format!("joined as {u}"))
+                .unwrap_or_else(|| "waiting".into());
+            println!(
+                "{}  {:<7} {:<24} {}",
+                i.code,
+                i.role.as_str(),
+                i.display_name,
+                state
+            );
+        }
+        Ok(())
+    }
+
+    pub fn thread_id(&self, id: &ThreadId) -> Result<()> {
+        if self.json {
+            return self.json(&serde_json::json!({ "thread": id }));
+        }
+        println!("{id}");
+        Ok(())
+    }
+
+    pub fn threads(&self, list: &[ThreadView]) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for t in list {
+            let names: Vec<&str> = t.members.iter().map(|m| m.display_name.as_str()).collect();
+            println!(
+                "{}  {:<8} unread {:<3} {}",
+                t.id,
+                t.kind.as_str(),
+                t.unread,
+                names.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    pub fn message(&self, m: &MessageView) -> Result<()> {
+        if self.json {
+            return self.json(m);
+        }
+        println!("{} {}", m.id, m.state.as_str());
+        Ok(())
+    }
+
+    pub fn messages(&self, list: &[MessageView]) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for m in list {
+            let marks = if m.mine {
+                let read: Vec<&str> = m
+                    .receipts
+                    .iter()
+                    .filter(|r| r.read)
+                    .map(|r| r.display_name.as_str())
+                    .collect();
+                let state = match m.state {
+                    MessageState::Queued => "venter",
+                    MessageState::Failed => "fejlede",
+                    _ => "sendt",
+                };
+                if read.is_empty() {
+                    format!(" [{state}]")
+                } else {
+                    format!(" [{state}, læst af {}]", read.join(", "))
+                }
+            } else {
+                String::new()
+            };
+            let who = if m.kind == "notice" {
+                "*".to_owned()
+            } else {
+                m.sender_name.clone()
+            };
+            println!("{who}: {}{marks}", m.body);
+        }
+        Ok(())
+    }
+
+    pub fn people(&self, list: &[PersonView]) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for p in list {
+            println!("{} ({}) {}", p.display_name, p.role.as_str(), p.user);
+            for d in &p.devices {
+                let trust = if d.failed_check {
+                    "CHECK FAILED"
+                } else if d.verified {
+                    "verified"
+                } else {
+                    "not verified"
+                };
+                println!("  {} [{trust}] {}", d.name, d.safety_code);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn sync(&self, r: &SyncReport) -> Result<()> {
+        if self.json {
+            return self.json(r);
+        }
+        println!(
+            "pushed {} pulled {} failed {} waiting {}",
+            r.pushed, r.pulled, r.failed, r.waiting
+        );
+        Ok(())
+    }
+
+    pub fn event(&self, e: &ClientEvent) -> Result<()> {
+        self.json(e)
+    }
+}

@@ -1,0 +1,189 @@
+//! The HTTP side of the sync protocol: one typed method per route. Transport failures become
+//! [`ClientError::Offline`]; error answers are decoded from the server's error body.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use samtale_proto::api::*;
+use samtale_proto::{ErrorBody, ErrorCode, InboxPage, SealedEnvelope, ThreadId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ClientError;
+
+#[derive(Clone)]
+pub struct Api {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Result<Self, ClientError> {
+        let base = base.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Invalid(format!(
+                "the server address must start with http:// or https://, not {base:?}"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Api {
+            base,
+            http,
+            token: None,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let rb = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, ClientError> {
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| ClientError::Offline(short(&e)))?;
+        let status = resp.status();
+        if status.is_success() {
+            if status == StatusCode::NO_CONTENT {
+                return serde_json::from_str("null")
+                    .map_err(|e| ClientError::Protocol(e.to_string()));
+            }
+            return resp
+                .json::<T>()
+                .await
+                .map_err(|e| ClientError::Protocol(e.to_string()));
+        }
+        let text = resp.text().await.unwrap_or_default();
+        let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(b) => (b.code, b.message),
+            Err(_) => (ErrorCode::Unknown, format!("the server answered {status}")),
+        };
+        Err(ClientError::Server {
+            status: status.as_u16(),
+            code,
+            message,
+        })
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        self.send(self.request(Method::GET, "/health")).await
+    }
+    pub async fn login(&self, req: &LoginRequest) -> Result<SessionInfo, ClientError> {
+        self.post("/v1/login", req).await
+    }
+    pub async fn refresh(&self) -> Result<SessionInfo, ClientError> {
+        self.post("/v1/session/refresh", &()).await
+    }
+    pub async fn me(&self) -> Result<MeResponse, ClientError> {
+        self.send(self.request(Method::GET, "/v1/me")).await
+    }
+    pub async fn create_invitation(
+        &self,
+        req: &CreateInvitation,
+    ) -> Result<InvitationInfo, ClientError> {
+        self.post("/v1/invitations", req).await
+    }
+    pub async fn invitations(&self) -> Result<Vec<InvitationInfo>, ClientError> {
+        self.send(self.request(Method::GET, "/v1/invitations"))
+            .await
+    }
+    pub async fn join_preview(&self, code: &str) -> Result<JoinPreview, ClientError> {
+        self.post(
+            "/v1/join/preview",
+            &JoinPreviewRequest {
+                code: code.to_owned(),
+            },
+        )
+        .await
+    }
+    pub async fn join(&self, req: &JoinRequest) -> Result<SessionInfo, ClientError> {
+        self.post("/v1/join", req).await
+    }
+    pub async fn create_thread(&self, req: &CreateThread) -> Result<ThreadInfo, ClientError> {
+        self.post("/v1/threads", req).await
+    }
+    pub async fn threads(&self) -> Result<Vec<ThreadInfo>, ClientError> {
+        self.send(self.request(Method::GET, "/v1/threads")).await
+    }
+    pub async fn thread(&self, id: &ThreadId) -> Result<ThreadInfo, ClientError> {
+        self.send(self.request(Method::GET, &format!("/v1/threads/{id}")))
+            .await
+    }
+    pub async fn set_members(
+        &self,
+        id: &ThreadId,
+        req: &SetMembers,
+    ) -> Result<ThreadInfo, ClientError> {
+        self.send(
+            self.request(Method::PUT, &format!("/v1/threads/{id}/members"))
+                .json(req),
+        )
+        .await
+    }
+    pub async fn post_envelope(
+        &self,
+        env: &SealedEnvelope,
+    ) -> Result<PostEnvelopeResponse, ClientError> {
+        self.post("/v1/envelopes", env).await
+    }
+    pub async fn post_receipts(&self, req: &ReceiptRequest) -> Result<(), ClientError> {
+        self.post("/v1/receipts", req).await
+    }
+    pub async fn inbox(&self, since: u64, limit: u32) -> Result<InboxPage, ClientError> {
+        self.send(
+            self.request(Method::GET, "/v1/inbox")
+                .query(&[("since", since), ("limit", u64::from(limit))]),
+        )
+        .await
+    }
+    pub async fn ack(&self, seq: u64) -> Result<(), ClientError> {
+        self.post("/v1/inbox/ack", &AckRequest { seq }).await
+    }
+
+    /// The WebSocket URL and the bearer token for it.
+    pub fn ws_url(&self) -> String {
+        let rest = self.base.strip_prefix("http").unwrap_or(&self.base);
+        format!("ws{rest}/v1/ws")
+    }
+}
+
+/// A one-line reason without reqwest's nested source chain noise.
+fn short(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        "connection refused or no network".into()
+    } else if e.is_timeout() {
+        "timed out".into()
+    } else {
+        e.to_string()
+    }
+}

@@ -1,0 +1,145 @@
+//! The local store: one SQLCipher database per profile, opened with a 256-bit key the embedder
+//! supplies (the app keeps it in the OS key store). Plaintext exists on the device only here.
+//!
+//! Migrations are numbered files applied in order, each in its own transaction together with
+//! the `user_version` bump, so a crash leaves the database at a whole version.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::ClientError;
+
+/// Migrations in order; index + 1 is the schema version it produces. Never edit a shipped one.
+pub const MIGRATIONS: &[&str] = &[include_str!("v1.sql")];
+
+/// Opens (creating if needed) the encrypted database and brings it to the newest schema.
+pub fn open(path: &Path, key: &[u8; 32]) -> Result<Connection, ClientError> {
+    let conn = Connection::open(path)?;
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))?;
+    // The first read is where SQLCipher finds out whether the key fits.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(ClientError::WrongKey);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    )?;
+    migrate(&conn, MIGRATIONS)?;
+    Ok(conn)
+}
+
+/// Applies the migrations the database has not seen, each in one transaction.
+pub fn migrate(conn: &Connection, migrations: &[&str]) -> Result<(), ClientError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let current = usize::try_from(current).unwrap_or(0);
+    if current > migrations.len() {
+        return Err(ClientError::TooNew {
+            found: current,
+            supported: migrations.len(),
+        });
+    }
+    for (i, sql) in migrations.iter().enumerate().skip(current) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>, ClientError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), ClientError> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(b: u8) -> [u8; 32] {
+        [b; 32]
+    }
+
+    #[test]
+    fn wrong_key_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let conn = open(&path, &key(1)).unwrap();
+        set_meta(&conn, "x", "hemmelig").unwrap();
+        drop(conn);
+        assert!(matches!(open(&path, &key(2)), Err(ClientError::WrongKey)));
+        let conn = open(&path, &key(1)).unwrap();
+        assert_eq!(get_meta(&conn, "x").unwrap().as_deref(), Some("hemmelig"));
+    }
+
+    #[test]
+    fn file_holds_no_plaintext() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let conn = open(&path, &key(3)).unwrap();
+        set_meta(&conn, "secret", "rødgrød med fløde").unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        drop(conn);
+        let bytes = std::fs::read(&path).unwrap();
+        let needle = "rødgrød".as_bytes();
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+        assert!(!bytes.starts_with(b"SQLite format 3"));
+    }
+
+    /// An old database (version 1 with data) upgrades through a later migration and keeps its
+    /// data; a database newer than the code is refused rather than damaged.
+    #[test]
+    fn migrates_forward_and_refuses_newer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let conn = open(&path, &key(4)).unwrap();
+        set_meta(&conn, "cursor", "41").unwrap();
+        let v2 = "ALTER TABLE meta ADD COLUMN note TEXT; UPDATE meta SET note = 'migrated';";
+        migrate(&conn, &[MIGRATIONS[0], v2]).unwrap();
+        let (value, note): (String, String) = conn
+            .query_row(
+                "SELECT value, note FROM meta WHERE key = 'cursor'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((value.as_str(), note.as_str()), ("41", "migrated"));
+        assert!(matches!(
+            migrate(&conn, MIGRATIONS),
+            Err(ClientError::TooNew {
+                found: 2,
+                supported: 1
+            })
+        ));
+        // A failing migration leaves the version where it was.
+        let bad = "CREATE TABLE t (x); SELECT no_such_function();";
+        assert!(migrate(&conn, &[MIGRATIONS[0], v2, bad]).is_err());
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+        assert!(
+            conn.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! The client engine: one [`Client`] per profile, shared by the app and the CLI. It owns the
+//! encrypted local store, this device's identity and the session, and does everything else
+//! through the modules beside it: `account` (join, login, invite), `outbound` (send, read
+//! marks, retry), `inbound` (applying inbox events), `round` (one sync round around the pure
+//! planner of [`crate::sync`]), `query` (views) and `live` (the WebSocket loop).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+use samtale_crypto::DeviceIdentity;
+use samtale_proto::api::Role;
+use samtale_proto::{DeviceId, UserId};
+use tokio::sync::broadcast;
+
+use crate::api::Api;
+use crate::db::{self, get_meta};
+use crate::error::ClientError;
+use crate::views::ClientEvent;
+
+/// Name of the database file inside a profile directory.
+pub const DB_FILE: &str = "samtale.db";
+
+/// Meta keys of the local store.
+pub(crate) mod meta {
+    pub const SERVER: &str = "server_url";
+    pub const TOKEN: &str = "session_token";
+    pub const TOKEN_EXPIRES: &str = "session_expires_at";
+    pub const USER: &str = "user_id";
+    pub const ROLE: &str = "user_role";
+    pub const NAME: &str = "user_name";
+    pub const TENANT_NAME: &str = "tenant_name";
+    pub const TENANT_SLUG: &str = "tenant_slug";
+    pub const DEVICE: &str = "device_id";
+    pub const IDENTITY: &str = "device_identity";
+    pub const CURSOR: &str = "inbox_cursor";
+}
+
+/// The signed-in part of the engine's state.
+#[derive(Clone)]
+pub(crate) struct Session {
+    pub api: Api,
+    pub user: UserId,
+    pub role: Role,
+    pub device: DeviceId,
+    pub identity: Arc<DeviceIdentity>,
+}
+
+pub struct Client {
+    pub(crate) db: Mutex<Connection>,
+    pub(crate) session: Mutex<Option<Session>>,
+    pub(crate) events: broadcast::Sender<ClientEvent>,
+    /// One sync round at a time; a second caller waits and then finds little to do.
+    pub(crate) round: tokio::sync::Mutex<()>,
+    pub(crate) profile: PathBuf,
+}
+
+impl Client {
+    /// Opens the profile in `dir` (created if missing) with the 32-byte database key.
+    pub fn open(dir: &Path, key: &[u8; 32]) -> Result<Client, ClientError> {
+        std::fs::create_dir_all(dir)?;
+        let conn = db::open(&dir.join(DB_FILE), key)?;
+        let session = load_session(&conn)?;
+        let (events, _) = broadcast::channel(256);
+        Ok(Client {
+            db: Mutex::new(conn),
+            session: Mutex::new(session),
+            events,
+            round: tokio::sync::Mutex::new(()),
+            profile: dir.to_owned(),
+        })
+    }
+
+    pub fn profile_dir(&self) -> &Path {
+        &self.profile
+    }
+
+    /// Changes in threads and connection state, for the UI.
+    pub fn subscribe(&self) -> broadcast::Receiver<ClientEvent> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn emit(&self, event: ClientEvent) {
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn session(&self) -> Result<Session, ClientError> {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(ClientError::NotSignedIn)
+    }
+
+    pub(crate) fn set_session(&self, s: Option<Session>) {
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+}
+
+fn load_session(conn: &Connection) -> Result<Option<Session>, ClientError> {
+    let (Some(server), Some(token), Some(user), Some(role), Some(device), Some(identity)) = (
+        get_meta(conn, meta::SERVER)?,
+        get_meta(conn, meta::TOKEN)?,
+        get_meta(conn, meta::USER)?,
+        get_meta(conn, meta::ROLE)?,
+        get_meta(conn, meta::DEVICE)?,
+        get_meta(conn, meta::IDENTITY)?,
+    ) else {
+        return Ok(None);
+    };
+    let secret = samtale_proto::B64::decode(&identity)
+        .map_err(|_| ClientError::Protocol("stored identity is corrupt".into()))?;
+    let identity = DeviceIdentity::from_secret_bytes(&secret.0)?;
+    Ok(Some(Session {
+        api: Api::new(&server)?.with_token(Some(token)),
+        user: UserId::parse(&user).map_err(|e| ClientError::Protocol(e.to_string()))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| ClientError::Protocol("stored role is corrupt".into()))?,
+        device: DeviceId::parse(&device).map_err(|e| ClientError::Protocol(e.to_string()))?,
+        identity: Arc::new(identity),
+    }))
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A fresh time-ordered id.
+pub(crate) fn fresh<T>(from_parts: fn(u64, [u8; 10]) -> T) -> T {
+    from_parts(
+        u64::try_from(now_ms()).unwrap_or(0),
+        samtale_crypto::random::new_id_random(),
+    )
+}

@@ -1,0 +1,65 @@
+//! Errors of the client engine. Each says what the user or embedder can do about it; the app
+//! maps them to the error kinds of `samtale-ipc`.
+
+use samtale_proto::ErrorCode;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// SQLCipher could not read the file with the key given.
+    #[error(
+        "the local database could not be opened with this key; use the key it was created with"
+    )]
+    WrongKey,
+    #[error(
+        "the local database has schema version {found}, newer than this app understands ({supported}); update the app"
+    )]
+    TooNew { found: usize, supported: usize },
+    #[error("local database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// The server could not be reached; the work is kept and retried.
+    #[error("the server cannot be reached right now ({0}); what you send is kept and sent later")]
+    Offline(String),
+    /// The server answered with an error.
+    #[error("{message}")]
+    Server {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+    },
+    #[error("{0}")]
+    Crypto(#[from] samtale_crypto::CryptoError),
+    #[error("{0}")]
+    Invite(#[from] samtale_proto::invite::CodeError),
+    /// The inviter's proof did not check out: someone may be impersonating the caseworker.
+    #[error(
+        "the invitation could not be verified: the caseworker's device does not match the code; do not continue, and tell your caseworker"
+    )]
+    InviterNotVerified,
+    /// What the user entered cannot be used.
+    #[error("{0}")]
+    Invalid(String),
+    /// The profile has no account yet.
+    #[error("this profile is not signed in; join with an invitation code or log in first")]
+    NotSignedIn,
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    #[error("local file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ClientError {
+    /// True when retrying later can succeed (network or server trouble), false when the request
+    /// itself is refused and retrying would only repeat the refusal.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Offline(_) => true,
+            ClientError::Server { status, code, .. } => {
+                *status >= 500 || *code == ErrorCode::RateLimited
+            }
+            _ => false,
+        }
+    }
+}

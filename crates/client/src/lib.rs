@@ -1,0 +1,38 @@
+//! The Samtale client engine: everything a device does, without a screen.
+//!
+//! The app (src-tauri) and the CLI (`samtale`) are thin layers over [`Client`]. It keeps the
+//! plaintext in an encrypted local store ([`db`]), seals and opens envelopes with
+//! `samtale-crypto`, and syncs with the server through [`api`], following the pure rules of
+//! [`sync`]. Everything a user does is a method on [`Client`]; everything they see is a type
+//! in [`views`].
+//!
+//! ```text
+//! account   join, login, invite, threads and members
+//! outbound  send (seal + outbox), read marks, retry
+//! round     one sync round: push, receipts, pull (around sync::plan)
+//! inbound   applying inbox events: threads, pinned keys, envelopes, receipts
+//! query     views for the screens, search
+//! live      WebSocket loop with reconnect and backoff
+//! ```
+
+mod account;
+pub mod api;
+pub mod db;
+mod engine;
+mod error;
+mod inbound;
+mod live;
+mod outbound;
+mod query;
+mod round;
+pub mod sync;
+pub mod views;
+
+pub use engine::{Client, DB_FILE};
+pub use error::ClientError;
+pub use views::*;
+
+/// A new random key for a local database, for embedders creating a profile.
+pub fn new_db_key() -> zeroize::Zeroizing<[u8; 32]> {
+    zeroize::Zeroizing::new(samtale_crypto::random::random_bytes::<32>())
+}

@@ -1,0 +1,150 @@
+//! What this device sends: messages are sealed at once and kept in the outbox until the server
+//! accepts them (so a message typed offline, or before a crash, is never lost); read marks are
+//! queued the same way.
+
+use rusqlite::params;
+use samtale_crypto::Recipient;
+use samtale_proto::api::DeviceKeys;
+use samtale_proto::payload::MessagePayload;
+use samtale_proto::{
+    B64, EnvelopeHeader, EnvelopeId, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, PayloadKind, ThreadId,
+};
+
+use crate::engine::{Client, fresh, now_ms};
+use crate::error::ClientError;
+use crate::views::{ClientEvent, MessageView};
+
+impl Client {
+    /// Seals `text` for every device of every member of the thread and queues it. Returns at
+    /// once with the message in state `queued`; a push is tried right away, and on failure the
+    /// outbox keeps it for the next sync round.
+    pub async fn send(&self, thread: &ThreadId, text: &str) -> Result<MessageView, ClientError> {
+        let s = self.session()?;
+        if text.trim().is_empty() {
+            return Err(ClientError::Invalid("the message is empty".into()));
+        }
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(ClientError::Invalid(format!(
+                "the message is too long: {} bytes, at most {MAX_MESSAGE_BYTES}; split it into several",
+                text.len()
+            )));
+        }
+        let id = fresh(EnvelopeId::from_parts);
+        {
+            let db = self.db();
+            let is_member: i64 = db.query_row(
+                "SELECT count(*) FROM members WHERE thread_id = ?1 AND user_id = ?2",
+                [thread.as_str(), s.user.as_str()],
+                |r| r.get(0),
+            )?;
+            if is_member == 0 {
+                return Err(ClientError::NotFound("thread"));
+            }
+            let mut stmt = db.prepare(
+                "SELECT d.enc_key, d.sign_key FROM devices d JOIN members m ON m.user_id = d.user_id
+                 WHERE m.thread_id = ?1 AND d.verified >= 0",
+            )?;
+            let mut recipients = Vec::new();
+            for row in stmt.query_map([thread.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })? {
+                let (enc, sign) = row?;
+                let sign = B64::decode(&sign)
+                    .map_err(|_| ClientError::Protocol("a pinned key is corrupt".into()))?;
+                recipients.push(Recipient::from_keys(&DeviceKeys { enc, sign })?);
+            }
+            drop(stmt);
+            let header = EnvelopeHeader {
+                v: PROTOCOL_VERSION,
+                id: id.clone(),
+                thread: thread.clone(),
+                sender: s.user.clone(),
+                sender_device: s.device.clone(),
+                kind: PayloadKind::Message,
+                sent_at_ms: now_ms(),
+            };
+            let payload = serde_json::to_vec(&MessagePayload {
+                v: 1,
+                text: text.to_owned(),
+            })
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+            let sent_at = header.sent_at_ms;
+            let envelope = s.identity.seal(header, &payload, &recipients)?;
+            let envelope_json = serde_json::to_string(&envelope)
+                .map_err(|e| ClientError::Protocol(e.to_string()))?;
+            let tx = db.unchecked_transaction()?;
+            tx.execute(
+                "INSERT INTO messages (id, thread_id, sender, sender_device, kind, body, sent_at, received_at, state)
+                 VALUES (?1, ?2, ?3, ?4, 'message', ?5, ?6, ?6, 'queued')",
+                params![id.as_str(), thread.as_str(), s.user.as_str(), s.device.as_str(), text, sent_at],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox (envelope_id, envelope, created_at) VALUES (?1, ?2, ?3)",
+                params![id.as_str(), envelope_json, sent_at],
+            )?;
+            tx.commit()?;
+        }
+        self.emit(ClientEvent::ThreadsChanged {
+            threads: vec![thread.clone()],
+        });
+        // Best effort now; the outbox keeps it if this fails.
+        let _ = self.push_due().await;
+        self.message(&id)
+    }
+
+    /// Marks every message from others in the thread as read by this person. Returns how many
+    /// were newly marked. The read marks reach the others on the next sync round.
+    pub async fn mark_read(&self, thread: &ThreadId) -> Result<u32, ClientError> {
+        let s = self.session()?;
+        let n = {
+            let db = self.db();
+            let tx = db.unchecked_transaction()?;
+            let now = now_ms();
+            let mut ids = Vec::new();
+            {
+                let mut stmt = tx.prepare(
+                    "SELECT m.id FROM messages m WHERE m.thread_id = ?1 AND m.kind != 'notice' AND m.sender != ?2
+                     AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.envelope_id = m.id AND r.user_id = ?2 AND r.kind = 'read')",
+                )?;
+                for r in stmt.query_map([thread.as_str(), s.user.as_str()], |r| {
+                    r.get::<_, String>(0)
+                })? {
+                    ids.push(r?);
+                }
+            }
+            for id in &ids {
+                tx.execute(
+                    "INSERT OR IGNORE INTO receipts (envelope_id, user_id, device_id, kind, at) VALUES (?1, ?2, ?3, 'read', ?4)",
+                    params![id, s.user.as_str(), s.device.as_str(), now],
+                )?;
+                tx.execute("INSERT OR IGNORE INTO pending_receipts (thread_id, envelope_id, kind) VALUES (?1, ?2, 'read')", [thread.as_str(), id])?;
+            }
+            tx.commit()?;
+            ids.len() as u32
+        };
+        if n > 0 {
+            self.emit(ClientEvent::ThreadsChanged {
+                threads: vec![thread.clone()],
+            });
+            let _ = self.send_receipts().await;
+        }
+        Ok(n)
+    }
+
+    /// Puts a refused message back in the outbox for another try.
+    pub async fn retry(&self, message: &EnvelopeId) -> Result<(), ClientError> {
+        let n = {
+            let db = self.db();
+            let tx = db.unchecked_transaction()?;
+            let n = tx.execute("UPDATE outbox SET parked = 0, attempts = 0, next_attempt_at = 0, last_error = NULL WHERE envelope_id = ?1", [message.as_str()])?;
+            tx.execute("UPDATE messages SET state = 'queued', error = NULL WHERE id = ?1 AND state = 'failed'", [message.as_str()])?;
+            tx.commit()?;
+            n
+        };
+        if n == 0 {
+            return Err(ClientError::NotFound("message waiting to be sent"));
+        }
+        let _ = self.push_due().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! Reading the local store into views: the thread list, a thread's messages with per-member
+//! receipts, full-text search, and the people this device knows with their safety codes.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use samtale_proto::api::{DeviceKeys, Role, ThreadKind};
+use samtale_proto::{B64, EnvelopeId, ThreadId, UserId};
+
+use crate::engine::Client;
+use crate::error::ClientError;
+use crate::views::{
+    DeviceView, MemberReceipt, MemberView, MessageState, MessageView, PersonView, ThreadView,
+};
+
+fn parse<T>(r: Result<T, samtale_proto::IdError>) -> Result<T, ClientError> {
+    r.map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+const MESSAGE_COLS: &str = "m.id, m.thread_id, m.sender, COALESCE(u.display_name, ''), m.kind, m.body, m.sent_at, m.state, m.error";
+
+type MessageRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+);
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn to_view(conn: &Connection, me: &UserId, row: MessageRow) -> Result<MessageView, ClientError> {
+    let (id, thread, sender, sender_name, kind, body, sent_at_ms, state, error) = row;
+    let mine = sender == me.as_str();
+    let receipts = if mine {
+        member_receipts(conn, &thread, &id, me)?
+    } else {
+        Vec::new()
+    };
+    Ok(MessageView {
+        id: parse(EnvelopeId::parse(&id))?,
+        thread: parse(ThreadId::parse(&thread))?,
+        sender: UserId::parse(&sender).ok(),
+        sender_name,
+        kind,
+        body,
+        sent_at_ms,
+        state: MessageState::parse(&state),
+        error,
+        mine,
+        receipts,
+    })
+}
+
+/// Each other member's delivered/read state for one message.
+fn member_receipts(
+    conn: &Connection,
+    thread: &str,
+    envelope: &str,
+    me: &UserId,
+) -> Result<Vec<MemberReceipt>, ClientError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.display_name,
+            EXISTS (SELECT 1 FROM receipts r WHERE r.envelope_id = ?2 AND r.user_id = u.id AND r.kind IN ('delivered', 'read')),
+            EXISTS (SELECT 1 FROM receipts r WHERE r.envelope_id = ?2 AND r.user_id = u.id AND r.kind = 'read')
+         FROM members mb JOIN users u ON u.id = mb.user_id WHERE mb.thread_id = ?1 AND u.id != ?3 ORDER BY u.display_name",
+    )?;
+    let rows = stmt.query_map(params![thread, envelope, me.as_str()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, bool>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (user, display_name, delivered, read) = row?;
+        out.push(MemberReceipt {
+            user: parse(UserId::parse(&user))?,
+            display_name,
+            delivered: delivered || read,
+            read,
+        });
+    }
+    Ok(out)
+}
+
+impl Client {
+    /// Threads, most recently active first.
+    pub fn threads(&self) -> Result<Vec<ThreadView>, ClientError> {
+        let me = self.session()?.user;
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT t.id, t.kind,
+                COALESCE((SELECT max(sent_at) FROM messages WHERE thread_id = t.id), t.created_at) AS last,
+                (SELECT body FROM messages WHERE thread_id = t.id AND kind != 'notice' ORDER BY sent_at DESC, id DESC LIMIT 1),
+                (SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.kind != 'notice' AND m.sender != ?1
+                    AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.envelope_id = m.id AND r.user_id = ?1 AND r.kind = 'read'))
+             FROM threads t JOIN members mb ON mb.thread_id = t.id AND mb.user_id = ?1
+             ORDER BY last DESC, t.id",
+        )?;
+        let rows = stmt.query_map([me.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, u32>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, last, last_message, unread) = row?;
+            out.push(ThreadView {
+                members: members(&db, &id)?,
+                id: parse(ThreadId::parse(&id))?,
+                kind: ThreadKind::parse(&kind).unwrap_or(ThreadKind::Youth),
+                unread,
+                last_activity_ms: last,
+                last_message,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The newest `limit` messages and notices of a thread, oldest first.
+    pub fn messages(&self, thread: &ThreadId, limit: u32) -> Result<Vec<MessageView>, ClientError> {
+        let me = self.session()?.user;
+        let db = self.db();
+        let mut stmt = db.prepare(&format!(
+            "SELECT * FROM (SELECT {MESSAGE_COLS} FROM messages m LEFT JOIN users u ON u.id = m.sender
+             WHERE m.thread_id = ?1 ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2) ORDER BY 7, 1"
+        ))?;
+        let rows: Vec<MessageRow> = stmt
+            .query_map(params![thread.as_str(), limit], message_row)?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter().map(|row| to_view(&db, &me, row)).collect()
+    }
+
+    pub fn message(&self, id: &EnvelopeId) -> Result<MessageView, ClientError> {
+        let me = self.session()?.user;
+        let db = self.db();
+        let row = db
+            .query_row(&format!("SELECT {MESSAGE_COLS} FROM messages m LEFT JOIN users u ON u.id = m.sender WHERE m.id = ?1"), [id.as_str()], message_row)
+            .optional()?
+            .ok_or(ClientError::NotFound("message"))?;
+        to_view(&db, &me, row)
+    }
+
+    /// Full-text search over every message on this device, newest first. Each word of the
+    /// query must match the start of a word in the message (so "fod" finds "fodbold").
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<MessageView>, ClientError> {
+        let me = self.session()?.user;
+        let terms: Vec<String> = query
+            .split_whitespace()
+            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let db = self.db();
+        let mut stmt = db.prepare(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid LEFT JOIN users u ON u.id = m.sender
+             WHERE messages_fts MATCH ?1 AND m.kind != 'notice' ORDER BY m.sent_at DESC LIMIT ?2"
+        ))?;
+        let rows: Vec<MessageRow> = stmt
+            .query_map(params![terms.join(" "), limit], message_row)?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter().map(|row| to_view(&db, &me, row)).collect()
+    }
+
+    /// Everyone this device knows (people in its threads, and citizens it invited), with the
+    /// safety code of each of their devices against this device.
+    pub fn people(&self) -> Result<Vec<PersonView>, ClientError> {
+        let s = self.session()?;
+        let mine = s.identity.public_keys();
+        let db = self.db();
+        let mut stmt = db.prepare(
+            "SELECT id, display_name, role FROM users WHERE id != ?1 ORDER BY display_name",
+        )?;
+        let users: Vec<(String, String, String)> = stmt
+            .query_map([s.user.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for (id, display_name, role) in users {
+            let mut dstmt = db.prepare_cached("SELECT id, name, enc_key, sign_key, verified FROM devices WHERE user_id = ?1 ORDER BY pinned_at")?;
+            let devices: Vec<(String, String, String, String, i64)> = dstmt
+                .query_map([&id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut views = Vec::new();
+            for (did, name, enc, sign, verified) in devices {
+                let sign = B64::decode(&sign)
+                    .map_err(|_| ClientError::Protocol("a pinned key is corrupt".into()))?;
+                views.push(DeviceView {
+                    id: did,
+                    name,
+                    safety_code: samtale_crypto::safety::safety_code(
+                        &mine,
+                        &DeviceKeys { enc, sign },
+                    ),
+                    verified: verified > 0,
+                    failed_check: verified < 0,
+                });
+            }
+            out.push(PersonView {
+                user: parse(UserId::parse(&id))?,
+                display_name,
+                role: Role::parse(&role).unwrap_or(Role::Youth),
+                devices: views,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn members(conn: &Connection, thread: &str) -> Result<Vec<MemberView>, ClientError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.display_name, u.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.thread_id = ?1 ORDER BY u.display_name",
+    )?;
+    let rows = stmt.query_map([thread], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, display_name, role) = row?;
+        out.push(MemberView {
+            user: parse(UserId::parse(&id))?,
+            display_name,
+            role: Role::parse(&role).unwrap_or(Role::Youth),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,309 @@
+//! HTTP request and response bodies of the `/v1` API.
+//!
+//! Requests are `deny_unknown_fields`: a misspelt field is a clear 400, never a silent default.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bytes::B64;
+use crate::ids::{DeviceId, InvitationId, TenantId, ThreadId, UserId};
+use crate::invite::ProofKind;
+
+/// What a person is in a municipality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Caseworker,
+    Youth,
+    Parent,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Caseworker => "caseworker",
+            Role::Youth => "youth",
+            Role::Parent => "parent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "admin" => Role::Admin,
+            "caseworker" => Role::Caseworker,
+            "youth" => Role::Youth,
+            "parent" => Role::Parent,
+            _ => return None,
+        })
+    }
+
+    /// Staff log in with a password; citizens join by invitation.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Caseworker)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantInfo {
+    pub id: TenantId,
+    pub name: String,
+    /// Short name used at login, e.g. `aarhus`.
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: UserId,
+    pub tenant: TenantId,
+    pub role: Role,
+    pub display_name: String,
+}
+
+/// A device's public keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceKeys {
+    /// age X25519 recipient, `age1…`.
+    pub enc: String,
+    /// ed25519 verifying key, 32 bytes.
+    pub sign: B64,
+}
+
+/// A device as it registers itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRegistration {
+    /// The person's own name for it ("Mikkels telefon"); shown to members.
+    pub name: String,
+    pub keys: DeviceKeys,
+}
+
+/// Proof, made by a joining device, that it knew the invitation's client secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinProof {
+    pub invitation: InvitationId,
+    pub kind: ProofKind,
+    /// MAC keyed by the secret over the device's keys; see `samtale_crypto::invite`.
+    pub mac: B64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub name: String,
+    pub keys: DeviceKeys,
+    pub created_at_ms: i64,
+    /// Present on a citizen's first device: lets the inviter's client check it.
+    pub join_proof: Option<JoinProof>,
+}
+
+/// `POST /v1/login`: a caseworker or admin logs in on a device. Exactly one of `device_id`
+/// (a device registered before) and `new_device` is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub tenant: String,
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub device_id: Option<DeviceId>,
+    #[serde(default)]
+    pub new_device: Option<DeviceRegistration>,
+}
+
+/// A session, as returned by login, join and refresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Bearer token: 256 random bits, base64url.
+    pub token: String,
+    pub expires_at_ms: i64,
+    pub user: UserInfo,
+    pub device: DeviceId,
+}
+
+/// `POST /v1/invitations`, by a caseworker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvitation {
+    /// Chosen by the inviting client, because it salts the proofs below before the server has
+    /// seen the invitation.
+    pub id: InvitationId,
+    /// `youth` or `parent`.
+    pub role: Role,
+    /// The name the caseworker knows the person by; the person may change it when joining.
+    pub display_name: String,
+    /// For a parent: the youth they are the parent of.
+    #[serde(default)]
+    pub youth: Option<UserId>,
+    /// MACs over the inviting device's keys with the code secret and the QR secret, so that the
+    /// joining device can check whom it is talking to.
+    pub inviter_proof_code: B64,
+    pub inviter_proof_qr: B64,
+    /// How long the invitation lives; the server caps it.
+    #[serde(default)]
+    pub ttl_minutes: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub id: InvitationId,
+    /// The 8 characters the server knows; the client adds its secret to make the full code.
+    pub server_part: String,
+    pub role: Role,
+    pub display_name: String,
+    pub youth: Option<UserId>,
+    pub inviter: UserId,
+    pub inviter_device: DeviceId,
+    pub expires_at_ms: i64,
+    /// The user created when the invitation was used.
+    pub joined_user: Option<UserId>,
+}
+
+/// `POST /v1/join/preview`: what an invitation code leads to, before accepting it. A wrong code
+/// counts against the invitation's attempt limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinPreviewRequest {
+    /// The server part of the code (8 characters).
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinPreview {
+    pub invitation: InvitationId,
+    pub tenant: TenantInfo,
+    pub role: Role,
+    pub display_name: String,
+    pub inviter: UserInfo,
+    pub inviter_device: DeviceInfo,
+    /// The inviter's MACs over `inviter_device`'s keys, one per secret kind; the joining device
+    /// checks the one for the secret it holds before it trusts `inviter_device`.
+    pub inviter_proof_code: B64,
+    pub inviter_proof_qr: B64,
+    pub expires_at_ms: i64,
+}
+
+/// `POST /v1/join`: a youth's or parent's first device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    /// The server part of the code (8 characters).
+    pub code: String,
+    pub display_name: String,
+    pub device: DeviceRegistration,
+    /// MAC over `device.keys` with the secret the device holds.
+    pub proof_kind: ProofKind,
+    pub proof_mac: B64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeResponse {
+    pub tenant: TenantInfo,
+    pub user: UserInfo,
+    pub device: DeviceInfo,
+}
+
+/// `POST /v1/admin/users`, by an admin: a caseworker or another admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStaff {
+    pub role: Role,
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+/// Who a thread is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadKind {
+    /// Caseworker(s) and one youth.
+    Youth,
+    /// Caseworker(s) and the parents.
+    Parents,
+    /// Caseworker(s), the youth and the parents.
+    Family,
+}
+
+impl ThreadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadKind::Youth => "youth",
+            ThreadKind::Parents => "parents",
+            ThreadKind::Family => "family",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ThreadKind> {
+        Some(match s {
+            "youth" => ThreadKind::Youth,
+            "parents" => ThreadKind::Parents,
+            "family" => ThreadKind::Family,
+            _ => return None,
+        })
+    }
+}
+
+/// `POST /v1/threads`, by a caseworker, who is a member of the thread they create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateThread {
+    pub kind: ThreadKind,
+    /// The other members; the creator is added.
+    pub members: Vec<UserId>,
+}
+
+/// `PUT /v1/threads/{id}/members`, by a caseworker member: the whole new member list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetMembers {
+    pub members: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    pub user: UserInfo,
+    pub devices: Vec<DeviceInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    pub id: ThreadId,
+    pub tenant: TenantId,
+    pub kind: ThreadKind,
+    pub created_by: UserId,
+    pub created_at_ms: i64,
+    pub members: Vec<MemberInfo>,
+}
+
+/// Answer to `POST /v1/envelopes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostEnvelopeResponse {
+    /// False when the same envelope was stored before (a retry): nothing changed.
+    pub stored: bool,
+}
+
+/// `POST /v1/receipts`: this device got or read these envelopes of a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptRequest {
+    pub thread: ThreadId,
+    pub kind: crate::event::ReceiptKind,
+    pub envelopes: Vec<crate::ids::EnvelopeId>,
+}
+
+/// `POST /v1/inbox/ack`: this device holds everything up to `seq`; the server may purge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckRequest {
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}

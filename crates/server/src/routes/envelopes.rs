@@ -1,0 +1,141 @@
+//! Sealed envelopes in, inbox pages out: the relay at the heart of the server. An envelope is
+//! checked (version, size, sender is the calling device, membership, signature against the
+//! sending device's registered key), stored once under the client's id, and fanned out.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use samtale_proto::api::{AckRequest, PostEnvelopeResponse, ReceiptRequest};
+use samtale_proto::{
+    ErrorCode, EventBody, InboxPage, MAX_CIPHERTEXT_BYTES, MAX_PAGE, PROTOCOL_VERSION,
+    SealedEnvelope,
+};
+use serde::Deserialize;
+
+use super::threads::visible_thread;
+use crate::auth::{Caller, now_ms};
+use crate::error::{ApiError, ApiJson};
+use crate::state::AppState;
+use crate::store::{PutOutcome, Store};
+
+pub async fn post_envelope<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ApiJson(env): ApiJson<SealedEnvelope>,
+) -> Result<(StatusCode, Json<PostEnvelopeResponse>), ApiError> {
+    let h = &env.header;
+    if h.v != PROTOCOL_VERSION {
+        return Err(ApiError::bad_request(format!(
+            "envelope version {} is not supported; update the app",
+            h.v
+        )));
+    }
+    if env.ciphertext.len() > MAX_CIPHERTEXT_BYTES {
+        return Err(ApiError::too_large(format!(
+            "an envelope holds at most {MAX_CIPHERTEXT_BYTES} bytes"
+        )));
+    }
+    if env.ciphertext.is_empty() {
+        return Err(ApiError::bad_request("the envelope is empty"));
+    }
+    if h.sender != caller.user.id || h.sender_device != caller.device {
+        return Err(ApiError::forbidden(
+            "an envelope must name the user and device of the session that sends it",
+        ));
+    }
+    visible_thread(&st, &caller, &h.thread).await?;
+    let device = st
+        .store
+        .device(&caller.device)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    samtale_crypto::verify_envelope(&env, &device.keys()).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadSignature,
+            "the envelope's signature does not match your device key",
+        )
+    })?;
+    let digest = samtale_crypto::ciphertext_digest(env.ciphertext.as_slice());
+    let (outcome, fanout) = st.store.put_envelope(&env, &digest, now_ms()).await?;
+    match outcome {
+        PutOutcome::Stored => {
+            st.hub.notify(&fanout);
+            Ok((
+                StatusCode::CREATED,
+                Json(PostEnvelopeResponse { stored: true }),
+            ))
+        }
+        PutOutcome::Duplicate => Ok((StatusCode::OK, Json(PostEnvelopeResponse { stored: false }))),
+        PutOutcome::Conflict => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Conflict,
+            "this envelope id is already used by a different envelope",
+        )),
+    }
+}
+
+/// Most envelopes one receipt may name.
+const MAX_RECEIPT_ENVELOPES: usize = 500;
+
+pub async fn post_receipts<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<ReceiptRequest>,
+) -> Result<StatusCode, ApiError> {
+    if req.envelopes.is_empty() || req.envelopes.len() > MAX_RECEIPT_ENVELOPES {
+        return Err(ApiError::bad_request(format!(
+            "a receipt names 1 to {MAX_RECEIPT_ENVELOPES} envelopes"
+        )));
+    }
+    visible_thread(&st, &caller, &req.thread).await?;
+    for id in &req.envelopes {
+        if st.store.envelope_thread(id).await?.as_ref() != Some(&req.thread) {
+            return Err(ApiError::not_found(format!(
+                "envelope {id} not found in this thread"
+            )));
+        }
+    }
+    let members = st.store.thread_members(&req.thread).await?;
+    let event = EventBody::Receipt {
+        thread: req.thread,
+        user: caller.user.id.clone(),
+        device: caller.device.clone(),
+        kind: req.kind,
+        envelopes: req.envelopes,
+    };
+    let fanout = st.store.append_event(&members, &event, now_ms()).await?;
+    st.hub.notify(&fanout);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxQuery {
+    #[serde(default)]
+    since: u64,
+    limit: Option<u32>,
+}
+
+pub async fn inbox<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    q: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<InboxPage>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = q.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    let mut events = st.store.inbox(&caller.user.id, q.since, limit + 1).await?;
+    let more = events.len() > limit as usize;
+    events.truncate(limit as usize);
+    let next = events.last().map(|e| e.seq).unwrap_or(q.since);
+    Ok(Json(InboxPage { events, next, more }))
+}
+
+pub async fn ack<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<AckRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.store.ack(&caller.device, req.seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

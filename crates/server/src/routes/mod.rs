@@ -1,0 +1,124 @@
+//! The HTTP and WebSocket routes of `/v1`, one module per area. Handlers check tenant and
+//! membership themselves, next to the data they guard, and return [`ApiError`]s only.
+
+mod envelopes;
+mod invitations;
+mod session;
+mod threads;
+mod ws;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use samtale_proto::api::{DeviceRegistration, Health};
+use samtale_proto::{DeviceId, MAX_CIPHERTEXT_BYTES};
+
+use crate::auth::now_ms;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{AuditEntry, Device, Store};
+
+/// Largest JSON body on ordinary routes.
+const SMALL_BODY: usize = 16 * 1024;
+/// Largest body on the envelope route: base64 of the biggest ciphertext plus the header.
+const ENVELOPE_BODY: usize = MAX_CIPHERTEXT_BYTES * 4 / 3 + 4096;
+
+pub fn router<S: Store>(state: AppState<S>) -> Router {
+    let envelope_routes = Router::new()
+        .route("/v1/envelopes", post(envelopes::post_envelope::<S>))
+        .layer(DefaultBodyLimit::max(ENVELOPE_BODY));
+    Router::new()
+        .route("/health", get(health))
+        .route("/v1/login", post(session::login::<S>))
+        .route("/v1/session/refresh", post(session::refresh::<S>))
+        .route("/v1/logout", post(session::logout::<S>))
+        .route("/v1/me", get(session::me::<S>))
+        .route("/v1/admin/users", post(session::create_staff::<S>))
+        .route(
+            "/v1/invitations",
+            post(invitations::create::<S>).get(invitations::list::<S>),
+        )
+        .route("/v1/join/preview", post(invitations::preview::<S>))
+        .route("/v1/join", post(invitations::join::<S>))
+        .route(
+            "/v1/threads",
+            post(threads::create::<S>).get(threads::list::<S>),
+        )
+        .route("/v1/threads/{id}", get(threads::get_one::<S>))
+        .route("/v1/threads/{id}/members", put(threads::set_members::<S>))
+        .route("/v1/receipts", post(envelopes::post_receipts::<S>))
+        .route("/v1/inbox", get(envelopes::inbox::<S>))
+        .route("/v1/inbox/ack", post(envelopes::ack::<S>))
+        .route("/v1/ws", get(ws::upgrade::<S>))
+        .layer(DefaultBodyLimit::max(SMALL_BODY))
+        .merge(envelope_routes)
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .with_state(state)
+}
+
+async fn health() -> axum::Json<Health> {
+    axum::Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// A fresh time-ordered id.
+fn fresh<T>(from_parts: fn(u64, [u8; 10]) -> T) -> T {
+    from_parts(
+        u64::try_from(now_ms()).unwrap_or(0),
+        samtale_crypto::random::new_id_random(),
+    )
+}
+
+/// Checks a device as it registers and turns it into the stored record.
+fn device_from_registration(
+    user: &samtale_proto::UserId,
+    reg: &DeviceRegistration,
+    join_proof: Option<samtale_proto::api::JoinProof>,
+) -> Result<Device, ApiError> {
+    let name = reg.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::bad_request(
+            "a device name must have 1 to 80 characters",
+        ));
+    }
+    samtale_crypto::identity::check_device_keys(&reg.keys)
+        .map_err(|e| ApiError::bad_request(format!("the device keys are not valid: {e}")))?;
+    Ok(Device {
+        id: fresh(DeviceId::from_parts),
+        user: user.clone(),
+        name: name.to_owned(),
+        enc_key: reg.keys.enc.clone(),
+        sign_key: reg.keys.sign.0.clone(),
+        created_at_ms: now_ms(),
+        join_proof,
+    })
+}
+
+fn check_display_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::bad_request("a name must have 1 to 80 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+async fn audit<S: Store>(state: &AppState<S>, entry: AuditEntry) -> Result<(), ApiError> {
+    state.store.audit(&entry).await.map_err(ApiError::from)
+}
+
+fn audit_entry(
+    tenant: &samtale_proto::TenantId,
+    actor: Option<&samtale_proto::UserId>,
+    action: &str,
+    subject: &str,
+) -> AuditEntry {
+    AuditEntry {
+        tenant: tenant.clone(),
+        at_ms: now_ms(),
+        actor: actor.cloned(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+    }
+}

@@ -1,0 +1,192 @@
+//! Staff login, session refresh (rotation) and logout, `me`, and the admin's staff creation.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use samtale_proto::api::{
+    CreateStaff, DeviceInfo, LoginRequest, MeResponse, Role, SessionInfo, TenantInfo, UserInfo,
+};
+use samtale_proto::{ErrorCode, EventBody, UserId};
+
+use super::{audit, audit_entry, check_display_name, device_from_registration, fresh};
+use crate::auth::{Caller, new_session, now_ms};
+use crate::error::{ApiError, ApiJson};
+use crate::password;
+use crate::state::AppState;
+use crate::store::{Store, User};
+
+fn bad_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::BadCredentials,
+        "wrong municipality, username or password",
+    )
+}
+
+pub async fn login<S: Store>(
+    State(st): State<AppState<S>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let ip = addr.ip();
+    if !st.failures.allowed(ip) {
+        return Err(ApiError::rate_limited());
+    }
+    let found = match st.store.tenant_by_slug(&req.tenant).await? {
+        Some(t) => st.store.staff_login(&t.id, &req.username).await?,
+        None => None,
+    };
+    let user = match found {
+        Some((user, hash)) if password::verify(&hash, &req.password) => user,
+        Some(_) => {
+            st.failures.record_failure(ip);
+            return Err(bad_credentials());
+        }
+        None => {
+            password::verify_dummy(&req.password);
+            st.failures.record_failure(ip);
+            return Err(bad_credentials());
+        }
+    };
+    let device = match (req.device_id, req.new_device) {
+        (Some(id), None) => match st.store.device(&id).await? {
+            Some(d) if d.user == user.id => d,
+            _ => {
+                return Err(ApiError::forbidden(
+                    "this device is not registered to you; log in as a new device",
+                ));
+            }
+        },
+        (None, Some(reg)) => {
+            let device = device_from_registration(&user.id, &reg, None)?;
+            let notify = st.store.contacts_of(&user.id).await?;
+            let event = EventBody::Device {
+                device: device.info(),
+            };
+            let fanout = st
+                .store
+                .add_device(&device, &notify, &event, now_ms())
+                .await?;
+            st.hub.notify(&fanout);
+            device
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "give exactly one of device_id and new_device",
+            ));
+        }
+    };
+    let (info, record) = new_session(&st, &user, &device.id);
+    st.store.create_session(&record).await?;
+    audit(
+        &st,
+        audit_entry(
+            &user.tenant,
+            Some(&user.id),
+            "session.login",
+            device.id.as_str(),
+        ),
+    )
+    .await?;
+    Ok(Json(info))
+}
+
+/// Replaces the caller's token with a new one; the old one stops working at once.
+pub async fn refresh<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let (info, record) = new_session(&st, &caller.user, &caller.device);
+    st.store
+        .rotate_session(&caller.token_hash, &record)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound(_) => {
+                ApiError::unauthorized("the session was replaced meanwhile; log in again")
+            }
+            other => other.into(),
+        })?;
+    Ok(Json(info))
+}
+
+pub async fn logout<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    st.store.delete_session(&caller.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+) -> Result<Json<MeResponse>, ApiError> {
+    let tenant = st
+        .store
+        .tenant(caller.tenant())
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let device: DeviceInfo = st
+        .store
+        .device(&caller.device)
+        .await?
+        .ok_or_else(ApiError::internal)?
+        .info();
+    Ok(Json(MeResponse {
+        tenant: TenantInfo {
+            id: tenant.id,
+            name: tenant.name,
+            slug: tenant.slug,
+        },
+        user: caller.user.info(),
+        device,
+    }))
+}
+
+pub async fn create_staff<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateStaff>,
+) -> Result<(StatusCode, Json<UserInfo>), ApiError> {
+    if caller.user.role != Role::Admin {
+        return Err(ApiError::forbidden("only an administrator can add staff"));
+    }
+    if !req.role.is_staff() {
+        return Err(ApiError::bad_request(
+            "staff are caseworkers or admins; youths and parents join by invitation",
+        ));
+    }
+    let username = req.username.trim().to_lowercase();
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(ApiError::bad_request(
+            "a username has 1 to 64 letters, digits, dots, dashes or underscores",
+        ));
+    }
+    let hash = password::hash(&req.password).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let user = User {
+        id: fresh(UserId::from_parts),
+        tenant: caller.tenant().clone(),
+        role: req.role,
+        display_name: check_display_name(&req.display_name)?,
+        username: Some(username),
+    };
+    st.store.create_user(&user, Some(&hash)).await?;
+    audit(
+        &st,
+        audit_entry(
+            caller.tenant(),
+            Some(&caller.user.id),
+            "staff.create",
+            user.id.as_str(),
+        ),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(user.info())))
+}

@@ -1,0 +1,54 @@
+//! `GET /v1/ws`: a WebSocket that only ever says "there is more, up to seq N". The client then
+//! pulls `/v1/inbox`; a dropped socket therefore loses nothing, and reconnecting is a plain
+//! catch-up. Buffers are kept small because an idle socket per citizen is the common case.
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use samtale_proto::WsFrame;
+
+use crate::auth::Caller;
+use crate::state::AppState;
+use crate::store::Store;
+
+pub async fn upgrade<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.read_buffer_size(512)
+        .write_buffer_size(0)
+        .max_message_size(4096)
+        .on_upgrade(move |socket| serve(st, caller, socket))
+}
+
+async fn serve<S: Store>(st: AppState<S>, caller: Caller, mut socket: WebSocket) {
+    let user = caller.user.id.clone();
+    let mut wake = st.hub.subscribe(&user);
+    let mut shutdown = st.shutdown.clone();
+    loop {
+        tokio::select! {
+            changed = wake.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let seq = *wake.borrow_and_update();
+                let Ok(text) = serde_json::to_string(&WsFrame::More { seq }) else { break };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                // Clients send nothing but pings and a close; axum answers pings itself.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            _ = shutdown.changed() => {
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
+        }
+    }
+    drop(wake);
+    st.hub.release(&user);
+}

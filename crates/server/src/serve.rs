@@ -1,0 +1,82 @@
+//! Running the server: bind, serve the routes, purge on a timer, and shut down gracefully when
+//! asked (open sockets are told to close, in-flight requests finish).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::auth::now_ms;
+use crate::config::Limits;
+use crate::routes::router;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// Serves until `shutdown` completes. The listener is bound by the caller so that it can learn
+/// the port (tests bind port 0).
+pub async fn serve<S: Store>(
+    store: S,
+    listener: TcpListener,
+    limits: Limits,
+    purge_every: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let retention = limits.retention;
+    let state = AppState::new(store.clone(), limits, stop_rx.clone());
+    let purge = tokio::spawn(purge_loop(store, retention, purge_every, stop_rx.clone()));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    purge.abort();
+    result
+}
+
+async fn purge_loop<S: Store>(
+    store: S,
+    retention: Duration,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        let before =
+            now_ms().saturating_sub(i64::try_from(retention.as_millis()).unwrap_or(i64::MAX));
+        match store.purge(before).await {
+            Ok(n) => tracing::info!(purged = n, "retention purge"),
+            Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

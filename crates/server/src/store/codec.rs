@@ -1,0 +1,79 @@
+//! Conversions between records and the column values both backends store: ids and enums as
+//! text, event bodies and join proofs as JSON, envelopes as header JSON plus raw bytes.
+
+use samtale_proto::api::{JoinProof, Role, ThreadKind};
+use samtale_proto::{B64, EnvelopeHeader, EventBody, SealedEnvelope};
+
+use super::StoreError;
+
+pub fn id<T: TryFrom<String>>(s: String) -> Result<T, StoreError> {
+    let shown = s.clone();
+    T::try_from(s).map_err(|_| StoreError::Backend(format!("corrupt id in database: {shown:?}")))
+}
+
+pub fn opt_id<T: TryFrom<String>>(s: Option<String>) -> Result<Option<T>, StoreError> {
+    s.map(id).transpose()
+}
+
+pub fn role(s: &str) -> Result<Role, StoreError> {
+    Role::parse(s).ok_or_else(|| StoreError::Backend(format!("corrupt role in database: {s:?}")))
+}
+
+pub fn thread_kind(s: &str) -> Result<ThreadKind, StoreError> {
+    ThreadKind::parse(s).ok_or_else(|| StoreError::Backend(format!("corrupt thread kind: {s:?}")))
+}
+
+pub fn hash32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    v.try_into()
+        .map_err(|_| StoreError::Backend("corrupt hash in database".into()))
+}
+
+pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("encode json: {e}")))
+}
+
+pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s)
+        .map_err(|e| StoreError::Backend(format!("corrupt json in database: {e}")))
+}
+
+pub fn join_proof(s: Option<String>) -> Result<Option<JoinProof>, StoreError> {
+    s.as_deref().map(from_json).transpose()
+}
+
+pub fn envelope(
+    header: &str,
+    ciphertext: Vec<u8>,
+    signature: Vec<u8>,
+) -> Result<SealedEnvelope, StoreError> {
+    let header: EnvelopeHeader = from_json(header)?;
+    Ok(SealedEnvelope {
+        header,
+        ciphertext: B64(ciphertext),
+        signature: B64(signature),
+    })
+}
+
+/// Rebuilds an inbox event body from a row: an envelope reference or a JSON body.
+pub fn event_body(
+    body: Option<String>,
+    envelope_cols: Option<(String, Vec<u8>, Vec<u8>)>,
+) -> Result<EventBody, StoreError> {
+    match (body, envelope_cols) {
+        (Some(body), _) => from_json(&body),
+        (None, Some((h, c, s))) => Ok(EventBody::Envelope {
+            envelope: envelope(&h, c, s)?,
+        }),
+        (None, None) => Err(StoreError::Backend(
+            "inbox entry refers to a purged envelope".into(),
+        )),
+    }
+}
+
+pub fn seq(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+pub fn seq_param(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,119 @@
+//! Records the store keeps. They mirror the wire types but hold what only the server needs
+//! (password hashes live beside users, token hashes instead of tokens, invitation check hashes).
+
+use samtale_proto::api::{DeviceInfo, DeviceKeys, JoinProof, Role, ThreadKind, UserInfo};
+use samtale_proto::{B64, DeviceId, InvitationId, TenantId, ThreadId, UserId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub tenant: TenantId,
+    pub role: Role,
+    pub display_name: String,
+    /// Staff only.
+    pub username: Option<String>,
+}
+
+impl User {
+    pub fn info(&self) -> UserInfo {
+        UserInfo {
+            id: self.id.clone(),
+            tenant: self.tenant.clone(),
+            role: self.role,
+            display_name: self.display_name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: DeviceId,
+    pub user: UserId,
+    pub name: String,
+    /// age recipient, `age1…`.
+    pub enc_key: String,
+    /// ed25519 verifying key.
+    pub sign_key: Vec<u8>,
+    pub created_at_ms: i64,
+    pub join_proof: Option<JoinProof>,
+}
+
+impl Device {
+    pub fn keys(&self) -> DeviceKeys {
+        DeviceKeys {
+            enc: self.enc_key.clone(),
+            sign: B64(self.sign_key.clone()),
+        }
+    }
+
+    pub fn info(&self) -> DeviceInfo {
+        DeviceInfo {
+            id: self.id.clone(),
+            user: self.user.clone(),
+            name: self.name.clone(),
+            keys: self.keys(),
+            created_at_ms: self.created_at_ms,
+            join_proof: self.join_proof.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the bearer token; the token itself is never stored.
+    pub token_hash: [u8; 32],
+    pub user: UserId,
+    pub device: DeviceId,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub tenant: TenantId,
+    pub inviter: UserId,
+    pub inviter_device: DeviceId,
+    pub role: Role,
+    pub display_name: String,
+    pub youth: Option<UserId>,
+    /// First 4 characters of the server part: finds the invitation.
+    pub lookup: String,
+    /// SHA-256 of the whole 8-character server part.
+    pub check_hash: [u8; 32],
+    pub proof_code: Vec<u8>,
+    pub proof_qr: Vec<u8>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub failed_attempts: u32,
+    pub used_by: Option<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    pub id: ThreadId,
+    pub tenant: TenantId,
+    pub kind: ThreadKind,
+    pub created_by: UserId,
+    pub created_at_ms: i64,
+}
+
+/// One line of the append-only audit log: who did what to which record, never content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub tenant: TenantId,
+    pub at_ms: i64,
+    /// The acting user, if any (bootstrap from the command line has none).
+    pub actor: Option<UserId>,
+    /// e.g. `invitation.create`, `thread.members`.
+    pub action: String,
+    /// Id of the record acted on.
+    pub subject: String,
+}

@@ -1,0 +1,259 @@
+//! Test support for the end-to-end suites: real `samtale-server` processes on 127.0.0.1 with
+//! their own data directories, tenants bootstrapped through the server's own commands, and
+//! client profiles opened on the real engine or driven through the real `samtale` CLI.
+//!
+//! The binaries are found next to the test executable's `target/<profile>/` directory (build
+//! them first: the README's test command does), or at `SAMTALE_SERVER_BIN` / `SAMTALE_CLI_BIN`.
+//! Nothing here sleeps for a fixed time: the server's readiness is the line it prints once it
+//! listens, and every wait polls a condition with a deadline.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+pub const PASSWORD: &str = "korrekt-hest-batteri";
+
+/// `target/debug` (or release) of this build.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test-binary>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
+}
+
+pub fn bin(name: &str, env: &str) -> PathBuf {
+    if let Ok(p) = std::env::var(env) {
+        return PathBuf::from(p);
+    }
+    let p = target_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is not built; run `cargo build --workspace --bins` first (the README's test command does)",
+        p.display()
+    );
+    p
+}
+
+pub fn server_bin() -> PathBuf {
+    bin("samtale-server", "SAMTALE_SERVER_BIN")
+}
+
+pub fn cli_bin() -> PathBuf {
+    bin("samtale", "SAMTALE_CLI_BIN")
+}
+
+/// Where a test server keeps its data.
+#[derive(Clone, Debug)]
+pub enum Storage {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Storage {
+    fn apply(&self, cmd: &mut Command) {
+        match self {
+            Storage::Sqlite(dir) => cmd
+                .env("SAMTALE_DATA_DIR", dir)
+                .env_remove("SAMTALE_DATABASE_URL"),
+            Storage::Postgres(url) => cmd
+                .env("SAMTALE_DATABASE_URL", url)
+                .env_remove("SAMTALE_DATA_DIR"),
+        };
+    }
+}
+
+/// A running `samtale-server serve`; killed when dropped.
+pub struct Server {
+    pub storage: Storage,
+    pub addr: SocketAddr,
+    child: Option<Child>,
+    extra_args: Vec<String>,
+}
+
+impl Server {
+    /// Runs a one-shot admin command of the server binary (`create-tenant`, `add-staff`).
+    pub fn admin(storage: &Storage, args: &[&str]) -> Result<String> {
+        let mut cmd = Command::new(server_bin());
+        storage.apply(&mut cmd);
+        let out = cmd
+            .args(args)
+            .env("SAMTALE_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "warn")
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "samtale-server {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Starts serving on a free port.
+    pub fn start(storage: Storage, extra_args: &[&str]) -> Result<Server> {
+        let mut s = Server {
+            storage,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            child: None,
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+        };
+        s.spawn()?;
+        Ok(s)
+    }
+
+    fn spawn(&mut self) -> Result<()> {
+        let mut cmd = Command::new(server_bin());
+        self.storage.apply(&mut cmd);
+        cmd.args(["serve", "--listen", &self.addr.to_string()])
+            .args(&self.extra_args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = cmd.spawn().context("start samtale-server")?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        // Blocks until the server prints its address (or exits).
+        let line = lines
+            .next()
+            .context("samtale-server exited before listening")??;
+        let url = line
+            .strip_prefix("samtale-server listening on http://")
+            .with_context(|| format!("unexpected first line {line:?}"))?;
+        self.addr = url.parse()?;
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.child = Some(child);
+        Ok(())
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the process (SIGTERM, then waits).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts again on the same address and data.
+    pub fn restart(&mut self) -> Result<()> {
+        self.stop();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.spawn() {
+                Ok(()) => return Ok(()),
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("restart retry: {e:#}");
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A municipality set up through the server binary: slug, caseworker username.
+pub struct Tenant {
+    pub slug: String,
+    pub caseworker: String,
+}
+
+pub fn bootstrap(storage: &Storage, slug: &str) -> Result<Tenant> {
+    Server::admin(
+        storage,
+        &[
+            "create-tenant",
+            "--name",
+            &format!("{slug} Kommune"),
+            "--slug",
+            slug,
+            "--admin-username",
+            "admin",
+            "--admin-name",
+            "Admin",
+        ],
+    )?;
+    Server::admin(
+        storage,
+        &[
+            "add-staff",
+            "--slug",
+            slug,
+            "--role",
+            "caseworker",
+            "--username",
+            "sara",
+            "--name",
+            "Sara Sagsbehandler",
+        ],
+    )?;
+    Ok(Tenant {
+        slug: slug.to_owned(),
+        caseworker: "sara".to_owned(),
+    })
+}
+
+/// Polls `cond` until it holds or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut cond: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond().await? {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("timed out waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// True when `needle` occurs in any file below `dir`.
+pub fn dir_contains(dir: &Path, needle: &[u8]) -> Result<bool> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if dir_contains(&path, needle)? {
+                return Ok(true);
+            }
+        } else {
+            let bytes = std::fs::read(&path)?;
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
