@@ -257,3 +257,32 @@ pub fn dir_contains(dir: &Path, needle: &[u8]) -> Result<bool> {
     }
     Ok(false)
 }
+
+/// Runs the `samtale` CLI on a profile with a fixed database key; returns stdout, or the error
+/// with stderr.
+pub fn cli(profile: &Path, args: &[&str]) -> Result<String> {
+    let out = cli_command(profile).args(args).output().context("run samtale")?;
+    if !out.status.success() {
+        bail!("samtale {args:?} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The `samtale` command for a profile, for tests that need to spawn or kill it themselves.
+pub fn cli_command(profile: &Path) -> Command {
+    let mut cmd = Command::new(cli_bin());
+    cmd.arg("--profile")
+        .arg(profile)
+        .env("SAMTALE_DB_KEY", "4c".repeat(32))
+        .env("SAMTALE_PASSWORD", PASSWORD)
+        .env_remove("SAMTALE_PROFILE");
+    cmd
+}
+
+/// Runs the CLI with `--json` and parses its output.
+pub fn cli_json(profile: &Path, args: &[&str]) -> Result<serde_json::Value> {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = cli(profile, &all)?;
+    serde_json::from_str(out.trim()).with_context(|| format!("samtale {args:?} printed no JSON: {out:?}"))
+}

@@ -227,7 +227,10 @@ async fn run(cli: Cli) -> Result<()> {
             client.mark_read(&thread).await?;
             out.messages(&messages)
         }
-        Command::Search { query, limit } => out.messages(&client.search(&query, limit)?),
+        Command::Search { query, limit } => {
+            let _ = client.sync().await;
+            out.messages(&client.search(&query, limit)?)
+        }
         Command::People => out.people(&client.people()?),
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {

@@ -30,16 +30,15 @@ impl Client {
             )));
         }
         let id = fresh(EnvelopeId::from_parts);
-        {
-            let db = self.db();
-            let is_member: i64 = db.query_row(
-                "SELECT count(*) FROM members WHERE thread_id = ?1 AND user_id = ?2",
-                [thread.as_str(), s.user.as_str()],
-                |r| r.get(0),
-            )?;
-            if is_member == 0 {
+        if !self.is_member_locally(thread, &s.user)? {
+            // A thread this device has not synced yet: ask the server once.
+            self.fetch_thread(&s, thread).await?;
+            if !self.is_member_locally(thread, &s.user)? {
                 return Err(ClientError::NotFound("thread"));
             }
+        }
+        {
+            let db = self.db();
             let mut stmt = db.prepare(
                 "SELECT d.enc_key, d.sign_key FROM devices d JOIN members m ON m.user_id = d.user_id
                  WHERE m.thread_id = ?1 AND d.verified >= 0",
@@ -90,6 +89,15 @@ impl Client {
         // Best effort now; the outbox keeps it if this fails.
         let _ = self.push_due().await;
         self.message(&id)
+    }
+
+    fn is_member_locally(&self, thread: &ThreadId, user: &samtale_proto::UserId) -> Result<bool, ClientError> {
+        let n: i64 = self.db().query_row(
+            "SELECT count(*) FROM members WHERE thread_id = ?1 AND user_id = ?2",
+            [thread.as_str(), user.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
     }
 
     /// Marks every message from others in the thread as read by this person. Returns how many

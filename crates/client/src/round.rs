@@ -314,18 +314,23 @@ impl Client {
                 Applied::Done(t) | Applied::NeedThread(t) => t,
             }));
         };
-        match s.api.thread(&thread).await {
-            Ok(info) => {
-                let db = self.db();
-                let tx = db.unchecked_transaction()?;
-                apply_thread(&tx, s, &info)?;
-                tx.commit()?;
-            }
+        match self.fetch_thread(s, &thread).await {
+            Ok(()) => {}
             Err(e) if e.is_retryable() => return Err(e),
             Err(_) => {}
         }
         self.apply_locally(s, ev, true)?;
         Ok(Some(thread))
+    }
+
+    /// Fetches a thread's current state from the server and stores it.
+    pub(crate) async fn fetch_thread(&self, s: &Session, thread: &ThreadId) -> Result<(), ClientError> {
+        let info = s.api.thread(thread).await?;
+        let db = self.db();
+        let tx = db.unchecked_transaction()?;
+        apply_thread(&tx, s, &info)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn apply_locally(

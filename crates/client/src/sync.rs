@@ -25,7 +25,8 @@ pub struct SyncState {
     pub cursor: u64,
     /// Newest sequence the server announced (WebSocket), if any.
     pub announced: Option<u64>,
-    /// True when the caller asks for a full catch-up (start, reconnect, user pull).
+    /// True when the caller asks for a full catch-up (start, reconnect, user pull). The server
+    /// is then known or hoped to be back, so backoff is skipped and the whole outbox is due.
     pub catch_up: bool,
 }
 
@@ -44,12 +45,13 @@ pub enum Step {
 
 /// Decides a sync round. Outbox entries are pushed strictly in order, so the first one that is
 /// not due yet holds back the ones behind it (the recipient sees messages in the order they
-/// were written). Pulling comes after pushing so a round ends with the newest state.
+/// were written). A catch-up ignores backoff. Pulling comes after pushing so a round ends with
+/// the newest state.
 pub fn plan(s: &SyncState) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut wait: Option<i64> = None;
     for p in &s.outbox {
-        if p.next_attempt_at > s.now_ms {
+        if p.next_attempt_at > s.now_ms && !s.catch_up {
             wait = Some(p.next_attempt_at - s.now_ms);
             break;
         }
@@ -163,6 +165,11 @@ mod tests {
                     ..Default::default()
                 },
                 want: vec![Step::Wait(Some(Duration::from_millis(1500)))],
+            },
+            Case {
+                name: "a catch-up (reconnect, restart, user pull) skips backoff",
+                state: SyncState { now_ms: now, outbox: vec![p("a", now + 1500), p("b", now + 60_000)], catch_up: true, cursor: 3, ..Default::default() },
+                want: vec![Step::Push("a".into()), Step::Push("b".into()), Step::Pull { since: 3 }],
             },
             Case {
                 name: "pushes what is due, stops at the first in backoff, still pulls",

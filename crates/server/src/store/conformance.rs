@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::join_all;
+use rand_core::{OsRng, RngCore};
 use samtale_proto::api::{DeviceInfo, JoinProof, Role, ThreadInfo, ThreadKind};
 use samtale_proto::invite::ProofKind;
 use samtale_proto::{
@@ -63,16 +64,10 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Differs between runs (start time and process), so ids of two runs never meet.
+/// Random per process, so ids of two runs (or two processes on one database) never meet.
 fn run_salt() -> u32 {
     static SALT: OnceLock<u32> = OnceLock::new();
-    *SALT.get_or_init(|| {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
-            .unwrap_or(0);
-        nanos ^ std::process::id().rotate_left(16)
-    })
+    *SALT.get_or_init(|| OsRng.next_u32())
 }
 
 /// A number never handed out before in this process.

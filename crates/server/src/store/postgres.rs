@@ -6,7 +6,7 @@
 //! against both. Where SQLite gets its guarantees from a single writer thread, this backend gets
 //! them from PostgreSQL's row locks and unique indexes, because here several nodes write at once:
 //!
-//! - Every trait method is one transaction (a read that is a single statement runs as one).
+//! - Every trait method is one transaction (a method that is one statement runs as one).
 //!   Dropping a [`deadpool_postgres::Transaction`] without committing rolls it back, so any `?`
 //!   in a method undoes everything that method wrote.
 //! - Inbox sequences: `UPDATE users SET inbox_seq = inbox_seq + 1 … RETURNING` takes the user's
@@ -69,7 +69,7 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// The error and its causes, one line, for the log. Database errors carry their SQLSTATE.
+/// The error and its causes, for the log. Database errors carry their SQLSTATE.
 fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Shared set-up for scripts/test.sh and scripts/demo.sh: installs what a fresh Debian 12 machine
+# lacks (as root) and does nothing where it is present. Sourced, not run.
+
+log() { printf '\033[1m[samtale]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root for: $*"; return 1; fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! command -v cargo >/dev/null 2>&1; then
+    log "installing Rust 1.95 with rustup"
+    apt_install curl ca-certificates
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain 1.95 -c rustfmt,clippy
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+}
+
+# Build dependencies: a C compiler for SQLCipher, OpenSSL headers for SQLCipher and TLS.
+ensure_build_deps() {
+  apt_install build-essential pkg-config libssl-dev
+}
+
+# PostgreSQL on 127.0.0.1:5432 for the storage conformance suite. Exports SAMTALE_TEST_PG.
+ensure_postgres() {
+  apt_install postgresql postgresql-client
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    log "starting PostgreSQL"
+    local version
+    version=$(ls /etc/postgresql | sort -n | tail -1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    for _ in $(seq 1 100); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.1; done
+  fi
+  local url="postgres://postgres@127.0.0.1:5432/postgres"
+  if ! psql "$url" -Atqc 'select 1' >/dev/null 2>&1; then
+    # A stock install asks for a password over TCP: give the postgres role one for the tests.
+    log "setting a password for the postgres role (tests connect over TCP)"
+    as_root su postgres -c "psql -qc \"ALTER ROLE postgres PASSWORD 'samtale-test'\"" >/dev/null
+    url="postgres://postgres:samtale-test@127.0.0.1:5432/postgres"
+  fi
+  export SAMTALE_TEST_PG="${SAMTALE_TEST_PG:-$url}"
+}
