@@ -89,11 +89,12 @@ impl Client {
             tokio::select! {
                 msg = ws.next() => match msg {
                     Some(Ok(Message::Text(text))) => {
-                        let announced = match serde_json::from_str::<WsFrame>(&text) {
-                            Ok(WsFrame::More { seq }) => Some(seq),
-                            Err(_) => None,
-                        };
-                        wait = self.sync_round(announced, announced.is_none()).await?.1;
+                        match serde_json::from_str::<WsFrame>(&text) {
+                            Ok(WsFrame::More { seq }) => wait = self.sync_round(Some(seq), false).await?.1,
+                            Ok(WsFrame::Unknown) => {}
+                            // Not ours to understand: catch up to be safe.
+                            Err(_) => wait = self.sync_round(None, true).await?.1,
+                        }
                     }
                     Some(Ok(Message::Close(_))) | None => return Err(ClientError::Offline("the server closed the connection".into())),
                     Some(Ok(_)) => {}

@@ -91,7 +91,11 @@ impl Client {
         self.message(&id)
     }
 
-    fn is_member_locally(&self, thread: &ThreadId, user: &samtale_proto::UserId) -> Result<bool, ClientError> {
+    fn is_member_locally(
+        &self,
+        thread: &ThreadId,
+        user: &samtale_proto::UserId,
+    ) -> Result<bool, ClientError> {
         let n: i64 = self.db().query_row(
             "SELECT count(*) FROM members WHERE thread_id = ?1 AND user_id = ?2",
             [thread.as_str(), user.as_str()],

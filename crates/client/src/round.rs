@@ -324,7 +324,11 @@ impl Client {
     }
 
     /// Fetches a thread's current state from the server and stores it.
-    pub(crate) async fn fetch_thread(&self, s: &Session, thread: &ThreadId) -> Result<(), ClientError> {
+    pub(crate) async fn fetch_thread(
+        &self,
+        s: &Session,
+        thread: &ThreadId,
+    ) -> Result<(), ClientError> {
         let info = s.api.thread(thread).await?;
         let db = self.db();
         let tx = db.unchecked_transaction()?;
@@ -374,6 +378,8 @@ impl Client {
                 apply_device(&tx, s, device)?;
                 None
             }
+            // From a newer server: nothing this version can do with it.
+            EventBody::Unknown => None,
         };
         set_meta(&tx, meta::CURSOR, &ev.seq.to_string())?;
         tx.commit()?;

@@ -168,8 +168,18 @@ mod tests {
             },
             Case {
                 name: "a catch-up (reconnect, restart, user pull) skips backoff",
-                state: SyncState { now_ms: now, outbox: vec![p("a", now + 1500), p("b", now + 60_000)], catch_up: true, cursor: 3, ..Default::default() },
-                want: vec![Step::Push("a".into()), Step::Push("b".into()), Step::Pull { since: 3 }],
+                state: SyncState {
+                    now_ms: now,
+                    outbox: vec![p("a", now + 1500), p("b", now + 60_000)],
+                    catch_up: true,
+                    cursor: 3,
+                    ..Default::default()
+                },
+                want: vec![
+                    Step::Push("a".into()),
+                    Step::Push("b".into()),
+                    Step::Pull { since: 3 },
+                ],
             },
             Case {
                 name: "pushes what is due, stops at the first in backoff, still pulls",

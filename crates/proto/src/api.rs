@@ -60,9 +60,8 @@ pub struct UserInfo {
     pub display_name: String,
 }
 
-/// A device's public keys.
+/// A device's public keys. Also part of responses, so it tolerates unknown fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DeviceKeys {
     /// age X25519 recipient, `age1…`.
     pub enc: String,
@@ -79,9 +78,9 @@ pub struct DeviceRegistration {
     pub keys: DeviceKeys,
 }
 
-/// Proof, made by a joining device, that it knew the invitation's client secret.
+/// Proof, made by a joining device, that it knew the invitation's client secret. Part of
+/// responses, so it tolerates unknown fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct JoinProof {
     pub invitation: InvitationId,
     pub kind: ProofKind,

@@ -4,6 +4,9 @@
 //! grows. A client asks for what came after the last number it holds and gets a bounded page. The
 //! WebSocket never carries events, only [`WsFrame::More`]: a reconnect is then always a plain
 //! catch-up through the same paging route, and nothing can be lost in a socket buffer.
+//!
+//! Envelopes inside events keep their strict shape (the header is signed field by field; a new
+//! field needs a new [`crate::PROTOCOL_VERSION`]); new event and frame types read as `Unknown`.
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +49,9 @@ pub enum EventBody {
     Thread { thread: ThreadInfo },
     /// A member of a shared thread registered a new device (a key change clients must show).
     Device { device: DeviceInfo },
+    /// An event type this version does not know (sent by a newer server); skipped. Never sent.
+    #[serde(other)]
+    Unknown,
 }
 
 /// One inbox entry.
@@ -74,4 +80,7 @@ pub struct InboxPage {
 pub enum WsFrame {
     /// The inbox holds events up to `seq`; fetch them with the paging route.
     More { seq: u64 },
+    /// A frame type this version does not know; ignored. Never sent.
+    #[serde(other)]
+    Unknown,
 }

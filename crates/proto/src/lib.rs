@@ -23,6 +23,7 @@ pub use envelope::{EnvelopeHeader, PayloadKind, SealedEnvelope};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{EventBody, InboxEvent, InboxPage, ReceiptKind, WsFrame};
 pub use ids::{DeviceId, EnvelopeId, IdError, InvitationId, TenantId, ThreadId, UserId};
+pub use payload::MessagePayload;
 
 /// Version of the envelope format and of the `/v1` HTTP API.
 pub const PROTOCOL_VERSION: u16 = 1;

@@ -963,7 +963,7 @@ impl Store for PgStore {
         execute(
             &tx,
             "DELETE FROM inbox WHERE at < $1
-             AND seq <= (SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id)",
+             AND seq <= COALESCE((SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id), seq)",
             &[&before_ms],
         )
         .await

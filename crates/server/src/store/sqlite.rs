@@ -27,7 +27,9 @@ const MAX_BATCH: usize = 512;
 const MAX_IDLE_READERS: usize = 8;
 
 type Deliver = Box<dyn FnOnce(bool) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Deliver) + Send>;
+/// A queued write. Called with `None` when no transaction could be opened: it must then only
+/// report the failure, never touch the database (its writes would land outside a transaction).
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Deliver) + Send>;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -87,6 +89,14 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
+            let Some(conn) = conn else {
+                let deliver: Deliver = Box::new(move |_| {
+                    let _ = tx.send(Err(StoreError::Backend(
+                        "could not begin a transaction".into(),
+                    )));
+                });
+                return (false, deliver);
+            };
             let result = f(conn);
             let ok = result.is_ok();
             let deliver: Deliver = Box::new(move |committed| {
@@ -151,11 +161,11 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
         let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
         for job in batch {
             if !began {
-                delivers.push(job(&conn).1);
+                delivers.push(job(None).1);
                 continue;
             }
             let _ = conn.execute_batch("SAVEPOINT job");
-            let (ok, deliver) = job(&conn);
+            let (ok, deliver) = job(Some(&conn));
             if !ok {
                 let _ = conn.execute_batch("ROLLBACK TO job");
             }
@@ -883,7 +893,7 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             conn.execute(
                 "DELETE FROM inbox WHERE at < ?1
-                 AND seq <= (SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id)",
+                 AND seq <= COALESCE((SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id), seq)",
                 [before_ms],
             )
             .map_err(backend)?;
