@@ -1,1 +1,642 @@
-//! (being written)
+//! Bad input from users and attackers against a real server process: each is answered with a
+//! clear error code and changes nothing. Requests are made by hand (not through the engine) so
+//! that they can be wrong in exactly one way at a time.
+
+use reqwest::{Client, Method, StatusCode};
+use samtale_crypto::DeviceIdentity;
+use samtale_proto::api::*;
+use samtale_proto::{
+    B64, EnvelopeHeader, EnvelopeId, InboxPage, InvitationId, MAX_CIPHERTEXT_BYTES, PayloadKind,
+    SealedEnvelope, ThreadId, UserId,
+};
+use samtale_tests::{PASSWORD, Server, Storage, bootstrap};
+use serde_json::{Value, json};
+
+struct Actor {
+    token: String,
+    user: UserId,
+    device: samtale_proto::DeviceId,
+    identity: DeviceIdentity,
+}
+
+struct Api {
+    base: String,
+    http: Client,
+}
+
+fn id<T>(f: fn(u64, [u8; 10]) -> T) -> T {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    f(ms, samtale_crypto::random::new_id_random())
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> (StatusCode, Value) {
+        let mut rb = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            rb = rb.body(b);
+        }
+        let resp = rb.send().await.expect("server reachable");
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl serde::Serialize,
+    ) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            path,
+            token,
+            Some(serde_json::to_string(body).unwrap()),
+        )
+        .await
+    }
+
+    async fn login(&self, tenant: &str) -> Actor {
+        let identity = DeviceIdentity::generate();
+        let req = LoginRequest {
+            tenant: tenant.into(),
+            username: "sara".into(),
+            password: PASSWORD.into(),
+            device_id: None,
+            new_device: Some(DeviceRegistration {
+                name: "laptop".into(),
+                keys: identity.public_keys(),
+            }),
+        };
+        let (status, v) = self.post("/v1/login", None, &req).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let s: SessionInfo = serde_json::from_value(v).unwrap();
+        Actor {
+            token: s.token,
+            user: s.user.id,
+            device: s.device,
+            identity,
+        }
+    }
+
+    async fn invite(&self, by: &Actor, ttl_minutes: Option<u32>) -> InvitationInfo {
+        let req = CreateInvitation {
+            id: id(InvitationId::from_parts),
+            role: Role::Youth,
+            display_name: "Ung".into(),
+            youth: None,
+            inviter_proof_code: B64(vec![1; 32]),
+            inviter_proof_qr: B64(vec![2; 32]),
+            ttl_minutes,
+        };
+        let (status, v) = self.post("/v1/invitations", Some(&by.token), &req).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn join_request(code: &str, identity: &DeviceIdentity) -> JoinRequest {
+        JoinRequest {
+            code: code.into(),
+            display_name: "Ung".into(),
+            device: DeviceRegistration {
+                name: "telefon".into(),
+                keys: identity.public_keys(),
+            },
+            proof_kind: samtale_proto::invite::ProofKind::Code,
+            proof_mac: B64(vec![3; 32]),
+        }
+    }
+
+    async fn join(&self, code: &str) -> Actor {
+        let identity = DeviceIdentity::generate();
+        let (status, v) = self
+            .post("/v1/join", None, &Self::join_request(code, &identity))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let s: SessionInfo = serde_json::from_value(v).unwrap();
+        Actor {
+            token: s.token,
+            user: s.user.id,
+            device: s.device,
+            identity,
+        }
+    }
+
+    async fn thread(&self, by: &Actor, kind: ThreadKind, members: Vec<UserId>) -> ThreadId {
+        let (status, v) = self
+            .post(
+                "/v1/threads",
+                Some(&by.token),
+                &CreateThread { kind, members },
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        serde_json::from_value::<ThreadInfo>(v).unwrap().id
+    }
+
+    async fn inbox(&self, who: &Actor) -> InboxPage {
+        let (status, v) = self
+            .call(Method::GET, "/v1/inbox?since=0", Some(&who.token), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        serde_json::from_value(v).unwrap()
+    }
+}
+
+fn envelope(from: &Actor, thread: &ThreadId, to: &[&Actor], text: &[u8]) -> SealedEnvelope {
+    let header = EnvelopeHeader {
+        v: 1,
+        id: id(EnvelopeId::from_parts),
+        thread: thread.clone(),
+        sender: from.user.clone(),
+        sender_device: from.device.clone(),
+        kind: PayloadKind::Message,
+        sent_at_ms: 1,
+    };
+    let recipients: Vec<_> = to.iter().map(|a| a.identity.recipient()).collect();
+    from.identity.seal(header, text, &recipients).unwrap()
+}
+
+/// Asserts the status and the machine-readable code of an error answer.
+#[track_caller]
+fn refused(got: (StatusCode, Value), status: StatusCode, code: &str) {
+    assert_eq!(got.0, status, "{}", got.1);
+    assert_eq!(got.1["code"], code, "{}", got.1);
+    assert!(
+        got.1["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{}",
+        got.1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_input_is_refused_without_changing_anything() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    bootstrap(&storage, "aarhus")?;
+    bootstrap(&storage, "odense")?;
+    let server = Server::start(storage, &[])?;
+    let api = Api {
+        base: server.url(),
+        http: Client::new(),
+    };
+
+    let sara = api.login("aarhus").await;
+    let youth = api.join(&api.invite(&sara, None).await.server_part).await;
+    let outsider = api.join(&api.invite(&sara, None).await.server_part).await;
+    let thread = api
+        .thread(&sara, ThreadKind::Youth, vec![youth.user.clone()])
+        .await;
+    let odense = api.login("odense").await;
+    let odense_youth = api.join(&api.invite(&odense, None).await.server_part).await;
+    let odense_thread = api
+        .thread(&odense, ThreadKind::Youth, vec![odense_youth.user.clone()])
+        .await;
+
+    let good = envelope(&sara, &thread, &[&sara, &youth], "hej".as_bytes());
+    let (status, v) = api.post("/v1/envelopes", Some(&sara.token), &good).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let before = api.inbox(&youth).await;
+    assert_eq!(before.events.len(), 2, "thread event and one envelope");
+
+    // Malformed JSON, unknown fields, wrong types.
+    refused(
+        api.call(
+            Method::POST,
+            "/v1/envelopes",
+            Some(&sara.token),
+            Some("{\"header\":".into()),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    let mut extra = serde_json::to_value(envelope(&sara, &thread, &[&youth], b"x"))?;
+    extra["priority"] = json!("high");
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &extra).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    let mut bad_id = serde_json::to_value(envelope(&sara, &thread, &[&youth], b"x"))?;
+    bad_id["header"]["id"] = json!("../../etc/passwd");
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &bad_id).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    refused(
+        api.call(Method::GET, "/v1/inbox?since=-1", Some(&sara.token), None)
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    refused(
+        api.call(Method::GET, "/v1/inbox?sinse=1", Some(&sara.token), None)
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+
+    // Oversized: a ciphertext one byte over the limit, and a body far over any limit.
+    let mut big = envelope(&sara, &thread, &[&youth], b"x");
+    big.ciphertext = B64(vec![0; MAX_CIPHERTEXT_BYTES + 1]);
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &big).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    );
+    let huge = format!("{{\"pad\":\"{}\"}}", "a".repeat(2 << 20));
+    refused(
+        api.call(Method::POST, "/v1/envelopes", Some(&sara.token), Some(huge))
+            .await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    );
+    let huge_small_route = format!("{{\"code\":\"{}\"}}", "A".repeat(64 << 10));
+    refused(
+        api.call(
+            Method::POST,
+            "/v1/join/preview",
+            None,
+            Some(huge_small_route),
+        )
+        .await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    );
+
+    // Bad signatures: tampered ciphertext, tampered header, signed by another device.
+    let mut tampered = envelope(&sara, &thread, &[&youth], b"betal 100 kr");
+    tampered.ciphertext.0[40] ^= 1;
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &tampered)
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_signature",
+    );
+    let mut moved = envelope(&sara, &thread, &[&youth], b"x");
+    moved.header.sent_at_ms += 1;
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &moved).await,
+        StatusCode::BAD_REQUEST,
+        "bad_signature",
+    );
+    let mut forged = envelope(&youth, &thread, &[&youth], b"x");
+    forged.header.sender = sara.user.clone();
+    forged.header.sender_device = sara.device.clone();
+    let signed_by_youth =
+        youth
+            .identity
+            .seal(forged.header.clone(), b"x", &[youth.identity.recipient()])?;
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &signed_by_youth)
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_signature",
+    );
+
+    // Sender is not the session's device; sender is not a member.
+    let spoof = envelope(&youth, &thread, &[&youth], b"x");
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &spoof).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let intruder = envelope(&outsider, &thread, &[&youth], b"x");
+    refused(
+        api.post("/v1/envelopes", Some(&outsider.token), &intruder)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    refused(
+        api.call(
+            Method::GET,
+            &format!("/v1/threads/{thread}"),
+            Some(&outsider.token),
+            None,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+
+    // Replays: the same envelope again is accepted once; the same id with other content is refused.
+    let (status, v) = api.post("/v1/envelopes", Some(&sara.token), &good).await;
+    assert_eq!(
+        (status, v["stored"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    let mut other = envelope(&sara, &thread, &[&youth], b"noget andet");
+    other.header.id = good.header.id.clone();
+    let other = sara
+        .identity
+        .seal(other.header, b"noget andet", &[youth.identity.recipient()])?;
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &other).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+
+    // Another municipality's thread looks exactly like a missing one, whatever the route.
+    let foreign = envelope(&sara, &odense_thread, &[&youth], b"x");
+    refused(
+        api.post("/v1/envelopes", Some(&sara.token), &foreign).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    refused(
+        api.call(
+            Method::GET,
+            &format!("/v1/threads/{odense_thread}"),
+            Some(&sara.token),
+            None,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let missing = id(ThreadId::from_parts);
+    refused(
+        api.call(
+            Method::GET,
+            &format!("/v1/threads/{missing}"),
+            Some(&sara.token),
+            None,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    refused(
+        api.call(
+            Method::PUT,
+            &format!("/v1/threads/{odense_thread}/members"),
+            Some(&sara.token),
+            Some(json!({"members": [youth.user]}).to_string()),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    refused(
+        api.post(
+            "/v1/receipts",
+            Some(&sara.token),
+            &ReceiptRequest {
+                thread: odense_thread.clone(),
+                kind: samtale_proto::ReceiptKind::Read,
+                envelopes: vec![good.header.id.clone()],
+            },
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    // A user of another municipality cannot be put in a thread.
+    refused(
+        api.post(
+            "/v1/threads",
+            Some(&sara.token),
+            &CreateThread {
+                kind: ThreadKind::Youth,
+                members: vec![odense_youth.user.clone()],
+            },
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    // Receipts for envelopes of another thread.
+    refused(
+        api.post(
+            "/v1/receipts",
+            Some(&youth.token),
+            &ReceiptRequest {
+                thread: thread.clone(),
+                kind: samtale_proto::ReceiptKind::Read,
+                envelopes: vec![id(EnvelopeId::from_parts)],
+            },
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    // Citizens cannot invite, start threads or change members.
+    let (status, _) = api
+        .post(
+            "/v1/threads",
+            Some(&youth.token),
+            &CreateThread {
+                kind: ThreadKind::Youth,
+                members: vec![],
+            },
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // None of that reached the youth.
+    let after = api.inbox(&youth).await;
+    assert_eq!(after, before, "refused requests changed the youth's inbox");
+    assert!(
+        api.inbox(&odense_youth)
+            .await
+            .events
+            .iter()
+            .all(|e| !matches!(&e.body, samtale_proto::EventBody::Envelope { .. }))
+    );
+
+    // Invitations: wrong, used, locked, expired.
+    let inv = api.invite(&sara, None).await;
+    let used = api.join(&inv.server_part).await;
+    assert_ne!(used.user, youth.user);
+    let again = DeviceIdentity::generate();
+    refused(
+        api.post(
+            "/v1/join",
+            None,
+            &Api::join_request(&inv.server_part, &again),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "invalid_invitation",
+    );
+    refused(
+        api.post(
+            "/v1/join/preview",
+            None,
+            &JoinPreviewRequest {
+                code: "0000".into(),
+            },
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "invalid_invitation",
+    );
+
+    let locked = api.invite(&sara, None).await;
+    let wrong = format!("{}0000", &locked.server_part[..4]);
+    let wrong = if wrong == locked.server_part {
+        format!("{}1111", &locked.server_part[..4])
+    } else {
+        wrong
+    };
+    for _ in 0..5 {
+        refused(
+            api.post(
+                "/v1/join/preview",
+                None,
+                &JoinPreviewRequest {
+                    code: wrong.clone(),
+                },
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "invalid_invitation",
+        );
+    }
+    let (status, v) = api
+        .post(
+            "/v1/join",
+            None,
+            &Api::join_request(&locked.server_part, &again),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("locked"), "{v}");
+
+    let expiring = api.invite(&sara, Some(5)).await;
+    let db = rusqlite::Connection::open(data.path().join("samtale.db"))?;
+    db.execute(
+        "UPDATE invitations SET expires_at = 0 WHERE id = ?1",
+        [expiring.id.as_str()],
+    )?;
+    let (status, v) = api
+        .post(
+            "/v1/join",
+            None,
+            &Api::join_request(&expiring.server_part, &again),
+        )
+        .await;
+    assert_eq!(
+        (status, v["code"].clone()),
+        (StatusCode::FORBIDDEN, json!("invalid_invitation")),
+        "{v}"
+    );
+    assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
+    // No user was made by any refused join: the used invitation made exactly one.
+    let citizens: i64 =
+        db.query_row("SELECT count(*) FROM users WHERE role = 'youth'", [], |r| {
+            r.get(0)
+        })?;
+    assert_eq!(
+        citizens, 4,
+        "youth, outsider, odense youth, the one used invitation"
+    );
+
+    // Sessions: missing, forged, rotated away, expired.
+    refused(
+        api.call(Method::GET, "/v1/me", None, None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    refused(
+        api.call(Method::GET, "/v1/me", Some("forged-token"), None)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let (status, v) = api
+        .post("/v1/session/refresh", Some(&youth.token), &json!(null))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let fresh = v["token"].as_str().unwrap().to_owned();
+    assert_ne!(fresh, youth.token);
+    refused(
+        api.call(Method::GET, "/v1/me", Some(&youth.token), None)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let (status, _) = api.call(Method::GET, "/v1/me", Some(&fresh), None).await;
+    assert_eq!(status, StatusCode::OK);
+    db.execute(
+        "UPDATE sessions SET expires_at = 0 WHERE user_id = ?1",
+        [outsider.user.as_str()],
+    )?;
+    let (status, v) = api
+        .call(Method::GET, "/v1/me", Some(&outsider.token), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
+
+    // Wrong passwords are refused, and an address that keeps guessing is stopped.
+    let bad_login = json!({"tenant": "aarhus", "username": "sara", "password": "forkert-kodeord", "new_device": null, "device_id": null});
+    refused(
+        api.post("/v1/login", None, &bad_login).await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_from_one_address_is_rate_limited() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    bootstrap(&storage, "vejle")?;
+    let server = Server::start(storage, &["--failures-per-window", "3"])?;
+    let api = Api {
+        base: server.url(),
+        http: Client::new(),
+    };
+    for _ in 0..3 {
+        refused(
+            api.post(
+                "/v1/join/preview",
+                None,
+                &JoinPreviewRequest {
+                    code: "ZZZZZZZZ".into(),
+                },
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "invalid_invitation",
+        );
+    }
+    refused(
+        api.post(
+            "/v1/join/preview",
+            None,
+            &JoinPreviewRequest {
+                code: "ZZZZZZZZ".into(),
+            },
+        )
+        .await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    );
+    let bad_login = json!({"tenant": "vejle", "username": "sara", "password": PASSWORD});
+    refused(
+        api.post("/v1/login", None, &bad_login).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    );
+    Ok(())
+}

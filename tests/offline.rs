@@ -17,17 +17,47 @@ async fn queued_offline_messages_survive_a_killed_client_and_a_restart() -> anyh
     let profiles = tempfile::tempdir()?;
     let (sara, mikkel) = (profiles.path().join("sara"), profiles.path().join("mikkel"));
 
-    cli_json(&sara, &["login", "--server", &url, "--tenant", &tenant.slug, "--username", &tenant.caseworker])?;
-    let code = cli_json(&sara, &["invite", "--role", "youth", "--name", "Mikkel"])?["code"].as_str().unwrap().to_owned();
-    let youth = cli_json(&mikkel, &["join", &code, "--server", &url, "--name", "Mikkel"])?["user"].as_str().unwrap().to_owned();
-    let thread = cli_json(&sara, &["new-thread", "--kind", "youth", &youth])?["thread"].as_str().unwrap().to_owned();
+    cli_json(
+        &sara,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--tenant",
+            &tenant.slug,
+            "--username",
+            &tenant.caseworker,
+        ],
+    )?;
+    let code = cli_json(&sara, &["invite", "--role", "youth", "--name", "Mikkel"])?["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let youth = cli_json(
+        &mikkel,
+        &["join", &code, "--server", &url, "--name", "Mikkel"],
+    )?["user"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let thread = cli_json(&sara, &["new-thread", "--kind", "youth", &youth])?["thread"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     cli_json(&sara, &["send", &thread, "Før nedbruddet"])?;
     cli_json(&mikkel, &["sync"])?;
 
     // A server restart loses nothing that was stored.
     server.restart()?;
     let msgs = cli_json(&mikkel, &["read", &thread])?;
-    assert_eq!(msgs.as_array().unwrap().iter().filter(|m| m["kind"] == "message").count(), 1);
+    assert_eq!(
+        msgs.as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "message")
+            .count(),
+        1
+    );
 
     server.stop();
     let texts = ["Første besked 1️⃣", "Anden besked 2️⃣", "Tredje besked 3️⃣"];
@@ -39,7 +69,11 @@ async fn queued_offline_messages_survive_a_killed_client_and_a_restart() -> anyh
     assert!(report.is_err(), "sync must say the server is unreachable");
 
     // A live client process retrying in the background is killed hard.
-    let mut live = cli_command(&mikkel).args(["listen", "--seconds", "600"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+    let mut live = cli_command(&mikkel)
+        .args(["listen", "--seconds", "600"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_millis(300) {
         if live.try_wait()?.is_some() {
@@ -60,15 +94,32 @@ async fn queued_offline_messages_survive_a_killed_client_and_a_restart() -> anyh
 
     eventually(Duration::from_secs(10), "Sara has all three", || async {
         let msgs = cli_json(&sara, &["read", &thread])?;
-        Ok(msgs.as_array().unwrap().iter().filter(|m| m["kind"] == "message").count() == 4)
+        Ok(msgs
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == "message")
+            .count()
+            == 4)
     })
     .await?;
     let msgs = cli_json(&sara, &["read", &thread])?;
-    let bodies: Vec<&str> = msgs.as_array().unwrap().iter().filter(|m| m["kind"] == "message").map(|m| m["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "message")
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
     assert_eq!(bodies, vec!["Før nedbruddet", texts[0], texts[1], texts[2]]);
     // Mikkel's own view marks them sent.
     let mine = cli_json(&mikkel, &["read", &thread])?;
-    for m in mine.as_array().unwrap().iter().filter(|m| m["mine"] == true) {
+    for m in mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["mine"] == true)
+    {
         assert_eq!(m["state"], "sent", "{m}");
     }
     Ok(())

@@ -261,9 +261,15 @@ pub fn dir_contains(dir: &Path, needle: &[u8]) -> Result<bool> {
 /// Runs the `samtale` CLI on a profile with a fixed database key; returns stdout, or the error
 /// with stderr.
 pub fn cli(profile: &Path, args: &[&str]) -> Result<String> {
-    let out = cli_command(profile).args(args).output().context("run samtale")?;
+    let out = cli_command(profile)
+        .args(args)
+        .output()
+        .context("run samtale")?;
     if !out.status.success() {
-        bail!("samtale {args:?} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "samtale {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -284,5 +290,6 @@ pub fn cli_json(profile: &Path, args: &[&str]) -> Result<serde_json::Value> {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = cli(profile, &all)?;
-    serde_json::from_str(out.trim()).with_context(|| format!("samtale {args:?} printed no JSON: {out:?}"))
+    serde_json::from_str(out.trim())
+        .with_context(|| format!("samtale {args:?} printed no JSON: {out:?}"))
 }
