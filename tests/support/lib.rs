@@ -293,3 +293,69 @@ pub fn cli_json(profile: &Path, args: &[&str]) -> Result<serde_json::Value> {
     serde_json::from_str(out.trim())
         .with_context(|| format!("samtale {args:?} printed no JSON: {out:?}"))
 }
+
+/// A throwaway PostgreSQL database on the server of `SAMTALE_TEST_PG` (default: the local one
+/// with trust auth), dropped again when this value is dropped.
+pub struct PgDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("SAMTALE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+async fn pg_admin(url: &str) -> Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .with_context(|| "PostgreSQL is not reachable (the README's test command starts one; or set SAMTALE_TEST_PG)")?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+impl PgDatabase {
+    pub async fn create(prefix: &str) -> Result<PgDatabase> {
+        let admin_url = pg_admin_url();
+        let client = pg_admin(&admin_url).await?;
+        let suffix: String = samtale_crypto::random::random_bytes::<6>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let name = format!("{prefix}_{suffix}");
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await?;
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(admin_url.clone());
+        Ok(PgDatabase {
+            url: format!("{base}/{name}"),
+            admin_url,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside or outside a runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let client = pg_admin(&url).await.ok()?;
+                client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}

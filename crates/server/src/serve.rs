@@ -26,7 +26,16 @@ pub async fn serve<S: Store>(
     let (stop_tx, stop_rx) = watch::channel(false);
     let retention = limits.retention;
     let state = AppState::new(store.clone(), limits, stop_rx.clone());
-    let purge = tokio::spawn(purge_loop(store, retention, purge_every, stop_rx.clone()));
+    let purge = tokio::spawn(purge_loop(
+        store.clone(),
+        retention,
+        purge_every,
+        stop_rx.clone(),
+    ));
+    let wakeups = tokio::spawn({
+        let (store, hub, stop) = (store, state.hub.clone(), stop_rx.clone());
+        async move { store.follow_remote_wakeups(hub, stop).await }
+    });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -36,6 +45,7 @@ pub async fn serve<S: Store>(
         })
         .await;
     purge.abort();
+    wakeups.abort();
     result
 }
 

@@ -8,6 +8,7 @@
 
 mod codec;
 pub mod conformance;
+mod pg_wakeups;
 pub mod postgres;
 pub mod sqlite;
 mod types;
@@ -55,6 +56,16 @@ type R<T> = Result<T, StoreError>;
 pub trait Store: Clone + Send + Sync + 'static {
     /// Creates or upgrades the schema.
     fn migrate(&self) -> impl Future<Output = R<()>> + Send;
+
+    /// Feeds inbox wake-ups written by other server nodes sharing this store into `hub`, until
+    /// `stop` turns true. A store that one process owns (SQLite) has none and returns at once.
+    fn follow_remote_wakeups(
+        &self,
+        hub: std::sync::Arc<crate::hub::Hub>,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> impl Future<Output = ()> + Send {
+        async move { drop((hub, stop)) }
+    }
 
     fn create_tenant(&self, tenant: &Tenant) -> impl Future<Output = R<()>> + Send;
     fn tenant(&self, id: &TenantId) -> impl Future<Output = R<Option<Tenant>>> + Send;

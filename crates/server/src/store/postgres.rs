@@ -59,6 +59,8 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// Kept for the LISTEN connection of cross-node wake-ups.
+    config: tokio_postgres::Config,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -156,7 +158,7 @@ impl PgStore {
             config.application_name("samtale-server");
         }
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -169,7 +171,7 @@ impl PgStore {
             .create_timeout(Some(CONNECT_TIMEOUT + Duration::from_secs(5)))
             .build()
             .map_err(|e| StoreError::Backend(format!("build postgres pool: {e}")))?;
-        let store = PgStore { pool };
+        let store = PgStore { pool, config };
         drop(store.conn().await?);
         Ok(store)
     }
@@ -223,6 +225,18 @@ async fn fan_out<C: GenericClient>(
             .await
             .map_err(backend)?;
         out.push((user.clone(), codec::seq(seq)));
+    }
+    if !out.is_empty() {
+        // Delivered at COMMIT to every server node listening (see pg_wakeups).
+        c.execute(
+            "SELECT pg_notify($1, $2)",
+            &[
+                &super::pg_wakeups::CHANNEL,
+                &super::pg_wakeups::encode(&out),
+            ],
+        )
+        .await
+        .map_err(backend)?;
     }
     Ok(out)
 }
@@ -372,6 +386,14 @@ async fn insert_members<C: GenericClient>(
 }
 
 impl Store for PgStore {
+    async fn follow_remote_wakeups(
+        &self,
+        hub: std::sync::Arc<crate::hub::Hub>,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        super::pg_wakeups::follow(self.config.clone(), hub, stop).await
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(backend)?;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The demo: a Samtale server on the embedded default (SQLite in ./demo-data), seeded with a demo
+# municipality (a caseworker, two youths, a parent, threads with history), and ready-made CLI
+# profiles to talk from. On a fresh Debian 12 machine (as root) it first installs what it needs.
+# Stop it with Ctrl-C; run it again to continue where you left off.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+
+ensure_build_deps
+ensure_rust
+
+log "building (the first time takes a few minutes)"
+cargo build --release --locked -p samtale-server -p samtale-cli
+BIN=$PWD/target/release
+DEMO=${SAMTALE_DEMO_DIR:-$PWD/demo-data}
+LISTEN=${SAMTALE_LISTEN:-127.0.0.1:8080}
+URL="http://$LISTEN"
+export SAMTALE_DATA_DIR="$DEMO/server"
+export SAMTALE_PASSWORD="demo-kodeord-2026"
+mkdir -p "$DEMO"
+
+cli() { local who=$1; shift; "$BIN/samtale" --profile "$DEMO/$who" "$@"; }
+
+if [ ! -f "$DEMO/server/samtale.db" ]; then
+  log "creating the demo municipality"
+  "$BIN/samtale-server" create-tenant --name "Demo Kommune" --slug demo --admin-username admin --admin-name "Demo Admin" >/dev/null
+  "$BIN/samtale-server" add-staff --slug demo --role caseworker --username sara --name "Sara Holm" >/dev/null
+fi
+
+"$BIN/samtale-server" serve --listen "$LISTEN" > "$DEMO/server.out" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
+for _ in $(seq 1 200); do grep -q listening "$DEMO/server.out" 2>/dev/null && break; sleep 0.05; done
+grep -q listening "$DEMO/server.out" || { log "the server did not start"; exit 1; }
+
+if [ ! -f "$DEMO/.seeded" ]; then
+  log "seeding people and conversations"
+  cli sara login --server "$URL" --tenant demo --username sara --device "Saras bærbare" >/dev/null
+  code=$(cli sara invite --role youth --name Mikkel | sed -n 's/^code: //p')
+  mikkel=$(cli mikkel --json join "$code" --server "$URL" --name "Mikkel" --device "Mikkels telefon" | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
+  code=$(cli sara invite --role youth --name Emma | sed -n 's/^code: //p')
+  emma=$(cli emma --json join "$code" --server "$URL" --name "Emma" --device "Emmas telefon" | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
+  qr=$(cli sara invite --role parent --name Hanne --youth "$mikkel" | sed -n 's/^qr:   //p')
+  hanne=$(cli hanne --json join "$qr" --name "Hanne" --device "Hannes telefon" | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
+  family=$(cli sara new-thread --kind family "$mikkel" "$hanne")
+  youth=$(cli sara new-thread --kind youth "$emma")
+  cli sara send "$family" "Hej Mikkel og Hanne 👋 Skal vi holde mødet om praktikpladsen på torsdag kl. 15?" >/dev/null
+  cli hanne send "$family" "Det passer fint. Vi kommer begge to." >/dev/null
+  cli mikkel send "$family" "Ok 👍 skal jeg tage mit CV med?" >/dev/null
+  cli sara send "$family" "Ja tak, gerne på papir. Vi ses torsdag!" >/dev/null
+  cli sara send "$youth" "Hej Emma, hvordan gik eksamen i går? 😊" >/dev/null
+  cli emma send "$youth" "Den gik faktisk godt! Jeg fik 10 🎉" >/dev/null
+  cli mikkel read "$family" >/dev/null
+  touch "$DEMO/.seeded"
+fi
+
+family=$(cli sara threads | awk '/family/ {print $1; exit}')
+cat <<MSG
+
+  Samtale demo is running on $URL (data in $DEMO; Ctrl-C stops it).
+
+  The caseworker's conversations:
+    target/release/samtale --profile $DEMO/sara threads
+    target/release/samtale --profile $DEMO/sara read $family
+
+  Answer as the youth, then read it as the caseworker (with read marks):
+    target/release/samtale --profile $DEMO/mikkel send $family "Tak, jeg kommer!"
+    target/release/samtale --profile $DEMO/sara read $family
+
+  Safety codes to compare:  target/release/samtale --profile $DEMO/sara people
+
+MSG
+wait $SERVER
