@@ -124,3 +124,106 @@ async fn queued_offline_messages_survive_a_killed_client_and_a_restart() -> anyh
     }
     Ok(())
 }
+
+/// Retention: the server purges an envelope once every device of every member has it and the
+/// retention period has passed (zero here), and keeps what a device has not fetched yet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_purges_only_what_every_device_has() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "horsens")?;
+    let server = Server::start(
+        storage,
+        &["--retention-days", "0", "--purge-every-seconds", "1"],
+    )?;
+    let url = server.url();
+    let profiles = tempfile::tempdir()?;
+    let (sara, ali, bo) = (
+        profiles.path().join("sara"),
+        profiles.path().join("ali"),
+        profiles.path().join("bo"),
+    );
+    cli_json(
+        &sara,
+        &[
+            "login",
+            "--server",
+            &url,
+            "--tenant",
+            &tenant.slug,
+            "--username",
+            &tenant.caseworker,
+        ],
+    )?;
+    let mut threads = Vec::new();
+    for (profile, name) in [(&ali, "Ali"), (&bo, "Bo")] {
+        let code = cli_json(&sara, &["invite", "--role", "youth", "--name", name])?["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let user = cli_json(profile, &["join", &code, "--server", &url, "--name", name])?["user"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        threads.push(
+            cli_json(&sara, &["new-thread", "--kind", "youth", &user])?["thread"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let to_ali = cli_json(&sara, &["send", &threads[0], "til Ali"])?["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_bo = cli_json(&sara, &["send", &threads[1], "til Bo"])?["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Sara's device and Ali's device fetch (and acknowledge) everything; Bo's device does not.
+    cli_json(&sara, &["sync"])?;
+    cli_json(&ali, &["sync"])?;
+
+    let db = rusqlite::Connection::open(data.path().join("samtale.db"))?;
+    let stored = |id: &str| -> anyhow::Result<bool> {
+        Ok(
+            db.query_row("SELECT count(*) FROM envelopes WHERE id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })? == 1,
+        )
+    };
+    assert!(stored(&to_ali)? && stored(&to_bo)?);
+    eventually(
+        Duration::from_secs(10),
+        "Ali's envelope is purged",
+        || async { Ok(!stored(&to_ali)?) },
+    )
+    .await?;
+    // The purge that removed Ali's envelope saw Bo's too (both were stored before any ack).
+    assert!(
+        stored(&to_bo)?,
+        "an envelope Bo's device has not fetched was purged"
+    );
+    let msgs = cli_json(&bo, &["read", &threads[1]])?;
+    assert!(
+        msgs.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["body"] == "til Bo")
+    );
+    eventually(
+        Duration::from_secs(10),
+        "Bo's envelope is purged once fetched",
+        || async { Ok(!stored(&to_bo)?) },
+    )
+    .await?;
+    // Purged on the server, kept on the devices.
+    let msgs = cli_json(&ali, &["read", &threads[0]])?;
+    assert!(
+        msgs.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["body"] == "til Ali")
+    );
+    Ok(())
+}

@@ -71,13 +71,10 @@ async fn listen_once(
     let mut driver = tokio::spawn(async move {
         let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
         while let Some(message) = messages.next().await {
-            match message? {
-                AsyncMessage::Notification(n) => {
-                    if tx.send(n.payload().to_owned()).is_err() {
-                        break;
-                    }
-                }
-                _ => {}
+            if let AsyncMessage::Notification(n) = message?
+                && tx.send(n.payload().to_owned()).is_err()
+            {
+                break;
             }
         }
         Ok::<(), tokio_postgres::Error>(())
