@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The demo: a Samtale server on the embedded default (SQLite in ./demo-data), seeded with a demo
-# municipality (a caseworker, two youths, a parent, threads with history), and ready-made CLI
-# profiles to talk from. On a fresh Debian 12 machine (as root) it first installs what it needs.
-# Stop it with Ctrl-C; run it again to continue where you left off.
+# municipality (a caseworker, two youths, a parent, threads with history), and two app windows,
+# the caseworker's and a youth's, talking live. Without a display it leaves CLI profiles to talk
+# from instead. On a fresh Debian 12 machine (as root) it first installs what it needs.
+# Stop it with Ctrl-C (or by closing the windows); run it again to continue where you left off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 
 ensure_build_deps
 ensure_rust
+ensure_app_build_deps
 
-log "building (the first time takes a few minutes)"
-cargo build --release --locked -p samtale-server -p samtale-cli
+log "building (the first time takes a while: about 25 minutes on two cores)"
+bash scripts/build-ui.sh
+cargo build --release --locked -p samtale-server -p samtale-cli -p samtale-app --features samtale-app/custom-protocol
 BIN=$PWD/target/release
 DEMO=${SAMTALE_DEMO_DIR:-$PWD/demo-data}
 LISTEN=${SAMTALE_LISTEN:-127.0.0.1:8080}
@@ -56,6 +59,14 @@ if [ ! -f "$DEMO/.seeded" ]; then
 fi
 
 family=$(cli sara threads | awk '/family/ {print $1; exit}')
+
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  log "opening the caseworker's and Mikkel's app windows"
+  # The app opens the same encrypted profiles the CLI seeded, with their keys.
+  app() { SAMTALE_PROFILE="$DEMO/$1" SAMTALE_DB_KEY="$(cat "$DEMO/$1/db.key")" SAMTALE_SERVER="$URL" "$BIN/samtale-app" & }
+  app sara
+  app mikkel
+fi
 cat <<MSG
 
   Samtale demo is running on $URL (data in $DEMO; Ctrl-C stops it).

@@ -54,3 +54,29 @@ ensure_postgres() {
   fi
   export SAMTALE_TEST_PG="${SAMTALE_TEST_PG:-$url}"
 }
+
+# What the app needs to build: WebKitGTK and friends for Tauri, D-Bus for the key store, the
+# wasm target and a wasm-bindgen CLI of exactly the version the UI links (read from Cargo.lock).
+ensure_app_build_deps() {
+  apt_install libwebkit2gtk-4.1-dev libdbus-1-dev librsvg2-dev libxdo-dev
+  rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, "", $0); print; exit}' Cargo.lock)
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (a few minutes, once)"
+    # Not --locked: one of its locked dependencies is missing from the registry here.
+    cargo install --quiet wasm-bindgen-cli --version "=$want"
+  fi
+}
+
+# What the app's end-to-end test needs: a virtual display, WebKitWebDriver, tauri-driver, and
+# axe-core for the accessibility checks (into target/tools, ignored by git).
+ensure_app_test_deps() {
+  apt_install xvfb xauth webkit2gtk-driver fonts-dejavu-core nodejs npm
+  command -v tauri-driver >/dev/null 2>&1 || { log "installing tauri-driver"; cargo install --quiet --locked tauri-driver --version "^2.0"; }
+  if [ ! -f target/tools/node_modules/axe-core/axe.min.js ]; then
+    log "installing axe-core"
+    mkdir -p target/tools
+    npm install --silent --no-audit --no-fund --prefix target/tools axe-core@4 >/dev/null
+  fi
+}

@@ -9,12 +9,17 @@ cd "$(dirname "$0")/.."
 ensure_build_deps
 ensure_rust
 ensure_postgres
+ensure_app_build_deps
+ensure_app_test_deps
 
 log "format"
 cargo fmt --all -- --check
+log "the UI (wasm)"
+bash scripts/build-ui.sh
 log "lints"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-log "build binaries for the end-to-end suites"
-cargo build --workspace --bins --locked
-log "tests"
-cargo test --workspace --locked
+cargo clippy --workspace --all-targets --locked --features samtale-app/custom-protocol -- -D warnings
+log "build binaries for the end-to-end suites (the app with its UI built in)"
+cargo build --workspace --bins --locked --features samtale-app/custom-protocol
+log "tests (the app's under a virtual display)"
+export SAMTALE_APP_TESTS=1
+xvfb-run -a -s "-screen 0 1920x1080x24" cargo test --workspace --locked --features samtale-app/custom-protocol

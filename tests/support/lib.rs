@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+pub mod webdriver;
+
 pub const PASSWORD: &str = "korrekt-hest-batteri";
 
 /// `target/debug` (or release) of this build.

@@ -34,6 +34,7 @@ pub(crate) mod meta {
     pub const DEVICE: &str = "device_id";
     pub const IDENTITY: &str = "device_identity";
     pub const CURSOR: &str = "inbox_cursor";
+    pub const SETTINGS: &str = "settings";
 }
 
 /// The signed-in part of the engine's state.
@@ -98,6 +99,23 @@ impl Client {
 
     pub(crate) fn set_session(&self, s: Option<Session>) {
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+
+    /// This device's settings (defaults until changed); readable before signing in.
+    pub fn settings(&self) -> Result<samtale_ipc::commands::Settings, ClientError> {
+        Ok(match db::get_meta(&self.db(), meta::SETTINGS)? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => samtale_ipc::commands::Settings::default(),
+        })
+    }
+
+    pub fn set_settings(
+        &self,
+        settings: &samtale_ipc::commands::Settings,
+    ) -> Result<(), ClientError> {
+        let json =
+            serde_json::to_string(settings).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        db::set_meta(&self.db(), meta::SETTINGS, &json)
     }
 
     pub fn is_signed_in(&self) -> bool {

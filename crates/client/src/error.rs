@@ -63,3 +63,30 @@ impl ClientError {
         }
     }
 }
+
+impl From<ClientError> for samtale_ipc::IpcError {
+    fn from(e: ClientError) -> Self {
+        use samtale_ipc::ErrorKind as K;
+        let kind = match &e {
+            ClientError::WrongKey | ClientError::TooNew { .. } => K::WrongKey,
+            ClientError::Offline(_) => K::Offline,
+            ClientError::Invite(_) | ClientError::Invalid(_) => K::InvalidInput,
+            ClientError::InviterNotVerified => K::InviterNotVerified,
+            ClientError::NotSignedIn => K::NotSignedIn,
+            ClientError::NotFound(_) => K::NotFound,
+            ClientError::Server { code, .. } => match code {
+                ErrorCode::InvalidInvitation => K::InvalidInvitation,
+                ErrorCode::Unauthorized => K::NotSignedIn,
+                ErrorCode::BadCredentials => K::BadCredentials,
+                ErrorCode::Forbidden => K::Forbidden,
+                ErrorCode::NotFound => K::NotFound,
+                ErrorCode::TooLarge => K::TooLarge,
+                ErrorCode::RateLimited => K::RateLimited,
+                ErrorCode::BadRequest => K::InvalidInput,
+                _ => K::Internal,
+            },
+            _ => K::Internal,
+        };
+        samtale_ipc::IpcError::new(kind, e.to_string())
+    }
+}

@@ -22,6 +22,8 @@ use crate::error::ClientError;
 pub enum Applied {
     /// Stored (or already there); the thread changed.
     Done(ThreadId),
+    /// A new message from someone else was stored.
+    Received(ThreadId),
     /// The thread or the sender's device is unknown here: fetch the thread and try again.
     NeedThread(ThreadId),
 }
@@ -320,7 +322,7 @@ pub fn apply_envelope(
         "INSERT OR IGNORE INTO pending_receipts (thread_id, envelope_id, kind) VALUES (?1, ?2, 'delivered')",
         [thread.as_str(), h.id.as_str()],
     )?;
-    Ok(Applied::Done(thread))
+    Ok(Applied::Received(thread))
 }
 
 pub fn apply_receipt(

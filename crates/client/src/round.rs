@@ -273,6 +273,8 @@ impl Client {
     async fn pull(&self, s: &Session, mut since: u64) -> Result<u32, ClientError> {
         let mut applied = 0;
         let mut changed = BTreeSet::new();
+        let mut incoming = BTreeSet::new();
+        let mut received = 0u32;
         loop {
             let page = s
                 .api
@@ -280,8 +282,16 @@ impl Client {
                 .await
                 .inspect_err(|e| self.signed_out_if(e))?;
             for ev in &page.events {
-                if let Some(t) = self.apply_event(s, ev).await? {
-                    changed.insert(t);
+                match self.apply_event(s, ev).await? {
+                    Some(Applied::Received(t)) => {
+                        received += 1;
+                        incoming.insert(t.clone());
+                        changed.insert(t);
+                    }
+                    Some(Applied::Done(t) | Applied::NeedThread(t)) => {
+                        changed.insert(t);
+                    }
+                    None => {}
                 }
                 applied += 1;
             }
@@ -298,6 +308,12 @@ impl Client {
                 threads: changed.into_iter().collect(),
             });
         }
+        if received > 0 {
+            self.emit(ClientEvent::Incoming {
+                threads: incoming.into_iter().collect(),
+                count: received,
+            });
+        }
         Ok(applied)
     }
 
@@ -307,20 +323,19 @@ impl Client {
         &self,
         s: &Session,
         ev: &InboxEvent,
-    ) -> Result<Option<ThreadId>, ClientError> {
+    ) -> Result<Option<Applied>, ClientError> {
         let first = self.apply_locally(s, ev, false)?;
         let Some(Applied::NeedThread(thread)) = first else {
-            return Ok(first.map(|a| match a {
-                Applied::Done(t) | Applied::NeedThread(t) => t,
-            }));
+            return Ok(first);
         };
         match self.fetch_thread(s, &thread).await {
             Ok(()) => {}
             Err(e) if e.is_retryable() => return Err(e),
             Err(_) => {}
         }
-        self.apply_locally(s, ev, true)?;
-        Ok(Some(thread))
+        Ok(self
+            .apply_locally(s, ev, true)?
+            .or(Some(Applied::Done(thread))))
     }
 
     /// Fetches a thread's current state from the server and stores it.

@@ -1,0 +1,161 @@
+//! View models: what the engine shows its embedders (the app's UI, the CLI): threads, messages
+//! with per-member receipts, people with their safety state, invitations, sync reports and the
+//! events pushed as things change. The client engine produces them; the shell passes them to
+//! the UI unchanged.
+
+use samtale_proto::api::{Role, ThreadKind};
+use samtale_proto::{EnvelopeId, ThreadId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in account of a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub server: String,
+    pub user: UserId,
+    pub role: Role,
+    pub display_name: String,
+    pub tenant_name: String,
+    pub device: String,
+    /// This device's own code, to compare with what others see.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user: UserId,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadView {
+    pub id: ThreadId,
+    pub kind: ThreadKind,
+    pub members: Vec<MemberView>,
+    /// Messages from others this person has not read.
+    pub unread: u32,
+    /// Newest message or notice (ms since the Unix epoch); creation time when empty.
+    pub last_activity_ms: i64,
+    pub last_message: Option<String>,
+}
+
+/// Where an own message is on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// Sealed and kept in the outbox; not yet accepted by the server.
+    Queued,
+    /// Accepted by the server.
+    Sent,
+    /// Refused by the server; can be retried.
+    Failed,
+    /// From someone else.
+    Received,
+}
+
+impl MessageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Queued => "queued",
+            MessageState::Sent => "sent",
+            MessageState::Failed => "failed",
+            MessageState::Received => "received",
+        }
+    }
+
+    pub fn parse(s: &str) -> MessageState {
+        match s {
+            "queued" => MessageState::Queued,
+            "sent" => MessageState::Sent,
+            "failed" => MessageState::Failed,
+            _ => MessageState::Received,
+        }
+    }
+}
+
+/// One member's state for one own message: a member counts as having it when any of their
+/// devices has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberReceipt {
+    pub user: UserId,
+    pub display_name: String,
+    pub delivered: bool,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: EnvelopeId,
+    pub thread: ThreadId,
+    /// `None` for notices made by this device.
+    pub sender: Option<UserId>,
+    pub sender_name: String,
+    /// `message` or `notice`.
+    pub kind: String,
+    pub body: String,
+    pub sent_at_ms: i64,
+    pub state: MessageState,
+    pub error: Option<String>,
+    pub mine: bool,
+    /// For own messages: every other member's delivered/read state.
+    pub receipts: Vec<MemberReceipt>,
+}
+
+/// An invitation as its caseworker sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub role: Role,
+    pub display_name: String,
+    /// To type: `ABCD-EFGH-JKMN-PQRS`.
+    pub code: String,
+    /// To scan: `samtale:join?...`.
+    pub qr_payload: String,
+    pub expires_at_ms: i64,
+    pub joined_user: Option<UserId>,
+}
+
+/// A person this device knows, with how far their devices are trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub user: UserId,
+    pub display_name: String,
+    pub role: Role,
+    pub devices: Vec<DeviceView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub id: String,
+    pub name: String,
+    /// Compare this with what the person's own device shows.
+    pub safety_code: String,
+    /// Proven through the invitation this device was made with.
+    pub verified: bool,
+    /// The invitation proof did not check out: treat as an impostor.
+    pub failed_check: bool,
+}
+
+/// What one sync round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub pushed: u32,
+    pub pulled: u32,
+    pub failed: u32,
+    /// Outbox entries still waiting (network trouble).
+    pub waiting: u32,
+}
+
+/// Pushed to embedders as things change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// Threads, messages or receipts changed in these threads.
+    ThreadsChanged { threads: Vec<ThreadId> },
+    /// New messages from others arrived (for notifications: they carry no content).
+    Incoming { threads: Vec<ThreadId>, count: u32 },
+    /// The connection to the server came up or went down.
+    Connection { online: bool },
+    /// The session is no longer accepted; the person must log in or join again.
+    SignedOut,
+}

@@ -1,0 +1,144 @@
+//! The commands the UI invokes. Each is one call into the engine; errors become the shared
+//! [`IpcError`] so the UI can tell them apart and word them in the person's language.
+
+use samtale_client::{Account, InvitationView, MessageView, PersonView, SyncReport, ThreadView};
+use samtale_ipc::IpcError;
+use samtale_ipc::commands::*;
+use samtale_proto::ThreadId;
+use tauri::State;
+
+use crate::shell::Shell;
+
+type Res<T> = Result<T, IpcError>;
+
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
+        account,
+        join,
+        login,
+        threads,
+        messages,
+        send,
+        mark_read,
+        retry,
+        invite,
+        invitations,
+        create_thread,
+        search,
+        people,
+        sync,
+        settings,
+        set_settings
+    ]
+}
+
+#[tauri::command]
+pub async fn account(shell: State<'_, Shell>) -> Res<Option<Account>> {
+    Ok(shell.client()?.account()?)
+}
+
+#[tauri::command]
+pub async fn join(shell: State<'_, Shell>, args: JoinArgs) -> Res<Account> {
+    let account = shell
+        .client()?
+        .join(
+            args.server.as_deref(),
+            &args.code,
+            &args.display_name,
+            &args.device_name,
+        )
+        .await?;
+    shell.start_live();
+    Ok(account)
+}
+
+#[tauri::command]
+pub async fn login(shell: State<'_, Shell>, args: LoginArgs) -> Res<Account> {
+    let account = shell
+        .client()?
+        .login(
+            &args.server,
+            &args.tenant,
+            &args.username,
+            &args.password,
+            &args.device_name,
+        )
+        .await?;
+    shell.start_live();
+    Ok(account)
+}
+
+#[tauri::command]
+pub async fn threads(shell: State<'_, Shell>) -> Res<Vec<ThreadView>> {
+    Ok(shell.client()?.threads()?)
+}
+
+#[tauri::command]
+pub async fn messages(shell: State<'_, Shell>, args: MessagesArgs) -> Res<Vec<MessageView>> {
+    Ok(shell.client()?.messages(&args.thread, args.limit)?)
+}
+
+#[tauri::command]
+pub async fn send(shell: State<'_, Shell>, args: SendArgs) -> Res<MessageView> {
+    Ok(shell.client()?.send(&args.thread, &args.text).await?)
+}
+
+#[tauri::command]
+pub async fn mark_read(shell: State<'_, Shell>, args: ThreadArgs) -> Res<u32> {
+    Ok(shell.client()?.mark_read(&args.thread).await?)
+}
+
+#[tauri::command]
+pub async fn retry(shell: State<'_, Shell>, args: RetryArgs) -> Res<()> {
+    Ok(shell.client()?.retry(&args.message).await?)
+}
+
+#[tauri::command]
+pub async fn invite(shell: State<'_, Shell>, args: InviteArgs) -> Res<InvitationView> {
+    Ok(shell
+        .client()?
+        .invite(args.role, &args.display_name, args.youth, None)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn invitations(shell: State<'_, Shell>) -> Res<Vec<InvitationView>> {
+    Ok(shell.client()?.invitations()?)
+}
+
+#[tauri::command]
+pub async fn create_thread(shell: State<'_, Shell>, args: CreateThreadArgs) -> Res<ThreadId> {
+    Ok(shell
+        .client()?
+        .create_thread(args.kind, args.members)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn search(shell: State<'_, Shell>, args: SearchArgs) -> Res<Vec<MessageView>> {
+    Ok(shell.client()?.search(&args.query, 50)?)
+}
+
+#[tauri::command]
+pub async fn people(shell: State<'_, Shell>) -> Res<Vec<PersonView>> {
+    Ok(shell.client()?.people()?)
+}
+
+#[tauri::command]
+pub async fn sync(shell: State<'_, Shell>) -> Res<SyncReport> {
+    Ok(shell.client()?.sync().await?)
+}
+
+#[tauri::command]
+pub async fn settings(shell: State<'_, Shell>) -> Res<Settings> {
+    Ok(shell
+        .client()?
+        .settings()?
+        .or_server(std::env::var("SAMTALE_SERVER").ok()))
+}
+
+#[tauri::command]
+pub async fn set_settings(shell: State<'_, Shell>, args: SetSettingsArgs) -> Res<()> {
+    Ok(shell.client()?.set_settings(&args.settings)?)
+}

@@ -1,0 +1,39 @@
+//! The Samtale app shell (Tauri v2). It owns only OS glue: where the profile lives, the key
+//! store that holds the database key, notifications, and the window. Everything else is one
+//! call into the client engine (`samtale-client`):
+//!
+//! - [`commands`]: the commands the UI invokes, one line each into the engine;
+//! - [`shell`]: the state they share (the engine once the profile is open, the key-store error
+//!   when there is none) and the engine's live loop;
+//! - [`keystore`]: the database key in the OS key store, or from `SAMTALE_DB_KEY` for tests;
+//! - [`events`]: engine events to Tauri events, and calm notifications without content.
+
+pub mod commands;
+pub mod events;
+pub mod keystore;
+pub mod shell;
+#[cfg(test)]
+mod tests;
+
+use tauri::Manager;
+
+/// Builds and runs the app until its last window closes.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() -> Result<(), tauri::Error> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let shell = shell::Shell::open(app.handle());
+            app.manage(shell);
+            events::forward(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!())
+}

@@ -1,0 +1,91 @@
+//! The commands through Tauri's own IPC path, on the mock runtime: arguments decode by name,
+//! answers come back as the shared view models, and failures as `IpcError`s the UI can read.
+
+use std::sync::Arc;
+
+use samtale_client::Client;
+use samtale_ipc::commands::{Language, Settings};
+use samtale_ipc::{ErrorKind, IpcError};
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+
+use crate::commands;
+use crate::shell::Shell;
+
+fn app(dir: &std::path::Path) -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
+    let client = Client::open(dir, &[5; 32]).expect("open profile");
+    let app = mock_builder()
+        .manage(Shell::with_client(Arc::new(client)))
+        .invoke_handler(commands::handler())
+        .build(mock_context(noop_assets()))
+        .expect("mock app");
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("webview");
+    (app, webview)
+}
+
+fn call(
+    webview: &tauri::WebviewWindow<MockRuntime>,
+    cmd: &str,
+    body: Value,
+) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("url"),
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(webview, request).map(|b| b.deserialize::<Value>().expect("json answer"))
+}
+
+fn error(v: Value) -> IpcError {
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not an IpcError ({e}): {v}"))
+}
+
+#[test]
+fn commands_answer_with_views_and_typed_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, webview) = app(dir.path());
+
+    assert_eq!(call(&webview, "account", json!({})), Ok(Value::Null));
+    let e = error(call(&webview, "threads", json!({})).unwrap_err());
+    assert_eq!(e.kind, ErrorKind::NotSignedIn);
+
+    // A malformed code is refused before anything reaches a server.
+    let args = json!({"args": {"server": "http://127.0.0.1:9", "code": "ABCD", "displayName": "Mikkel", "deviceName": "telefon"}});
+    let e = error(call(&webview, "join", args).unwrap_err());
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.message.contains("16 characters"), "{}", e.message);
+
+    // A server that is not there is "offline", not a crash.
+    let args = json!({"args": {"server": "http://127.0.0.1:9", "code": "ABCD-EFGH-JKMN-PQRS", "displayName": "Mikkel", "deviceName": "telefon"}});
+    assert_eq!(
+        error(call(&webview, "join", args).unwrap_err()).kind,
+        ErrorKind::Offline
+    );
+
+    // Missing or mistyped arguments are Tauri's own error text, which the UI decodes as Internal.
+    let e = call(&webview, "send", json!({"args": {"thread": "not-an-id"}})).unwrap_err();
+    assert!(e.is_string(), "{e}");
+
+    // Settings persist in the profile.
+    let s: Settings =
+        serde_json::from_value(call(&webview, "settings", json!({})).expect("settings"))
+            .expect("settings json");
+    assert_eq!(s.language, Language::Da);
+    assert!(!s.notification_previews);
+    let new = json!({"args": {"settings": {"language": "en", "notificationPreviews": true}}});
+    assert_eq!(call(&webview, "set_settings", new), Ok(Value::Null));
+    let s: Settings =
+        serde_json::from_value(call(&webview, "settings", json!({})).expect("settings"))
+            .expect("settings json");
+    assert_eq!((s.language, s.notification_previews), (Language::En, true));
+}

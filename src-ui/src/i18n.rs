@@ -1,0 +1,145 @@
+//! Every text the UI shows, in Danish (the default) and English. A text is looked up by key,
+//! so a missing translation is a compile error, not an empty label.
+
+use samtale_ipc::ErrorKind;
+use samtale_ipc::commands::Language;
+
+macro_rules! catalogue {
+    ($($key:ident => $da:expr, $en:expr;)*) => {
+        /// Text keys.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum K { $($key),* }
+
+        /// The text for `key` in `lang`.
+        pub fn t(lang: Language, key: K) -> &'static str {
+            match (key, lang) {
+                $((K::$key, Language::Da) => $da, (K::$key, Language::En) => $en,)*
+            }
+        }
+
+        #[cfg(test)]
+        pub const ALL: &[K] = &[$(K::$key),*];
+    };
+}
+
+catalogue! {
+    AppName => "Samtale", "Samtale";
+    Welcome => "Velkommen til Samtale", "Welcome to Samtale";
+    WelcomeLead => "Her kan du skrive sikkert med din sagsbehandler. Du har fået en kode af din sagsbehandler.", "Here you can write securely with your caseworker. Your caseworker has given you a code.";
+    HaveCode => "Jeg har en kode", "I have a code";
+    StaffLogin => "Log ind som medarbejder", "Staff login";
+    Code => "Invitationskode", "Invitation code";
+    CodeHint => "16 tegn, fx ABCD-EFGH-JKMN-PQRS, eller indsæt teksten fra QR-koden", "16 characters, e.g. ABCD-EFGH-JKMN-PQRS, or paste the QR code's text";
+    Server => "Serveradresse", "Server address";
+    YourName => "Dit navn", "Your name";
+    Join => "Tilslut", "Join";
+    Joining => "Tilslutter …", "Joining …";
+    Municipality => "Kommune (kort navn)", "Municipality (short name)";
+    Username => "Brugernavn", "Username";
+    Password => "Adgangskode", "Password";
+    LogIn => "Log ind", "Log in";
+    Conversations => "Samtaler", "Conversations";
+    NoConversations => "Ingen samtaler endnu. Din sagsbehandler starter samtalen.", "No conversations yet. Your caseworker starts the conversation.";
+    Unread => "ulæste", "unread";
+    Offline => "Du er offline. Beskeder, du skriver, bliver sendt, når forbindelsen er tilbage.", "You are offline. Messages you write are sent when the connection is back.";
+    WriteMessage => "Skriv en besked", "Write a message";
+    SendHint => "Enter sender, Shift+Enter giver ny linje", "Enter sends, Shift+Enter adds a line";
+    Send => "Send", "Send";
+    Queued => "Venter på forbindelse", "Waiting for connection";
+    Sent => "Sendt", "Sent";
+    Failed => "Kunne ikke sendes", "Could not be sent";
+    Retry => "Prøv igen", "Try again";
+    ReadBy => "Læst af", "Read by";
+    DeliveredTo => "Modtaget af", "Delivered to";
+    Today => "I dag", "Today";
+    Yesterday => "I går", "Yesterday";
+    PickConversation => "Vælg en samtale", "Choose a conversation";
+    Back => "Tilbage", "Back";
+    Settings => "Indstillinger", "Settings";
+    Language => "Sprog", "Language";
+    Previews => "Vis afsender og tekst i notifikationer", "Show sender and text in notifications";
+    PreviewsHint => "Fra: notifikationer siger kun \"Ny besked fra Samtale\".", "Off: notifications only say \"New message from Samtale\".";
+    MyCode => "Denne enheds sikkerhedskode", "This device's safety code";
+    SafetyCodes => "Sikkerhedskoder", "Safety codes";
+    SafetyHint => "Sammenlign koden med den, den anden ser på sin skærm. Er de ens, skriver I med de rigtige.", "Compare the code with the one the other person sees. If they match, you are talking to the right people.";
+    Verified => "bekræftet med invitationen", "verified by the invitation";
+    NotVerified => "ikke bekræftet", "not verified";
+    CheckFailed => "ADVARSEL: kunne ikke bekræftes", "WARNING: could not be verified";
+    Close => "Luk", "Close";
+    Invite => "Inviter", "Invite";
+    Role => "Hvem", "Who";
+    Youth => "Ung", "Young person";
+    Parent => "Forælder", "Parent";
+    ParentOf => "Forælder til", "Parent of";
+    Name => "Navn", "Name";
+    CreateInvitation => "Lav invitation", "Create invitation";
+    InvitationReady => "Giv koden til borgeren, eller lad dem scanne QR-koden", "Give the code to the citizen, or let them scan the QR code";
+    Expires => "Udløber", "Expires";
+    NewThread => "Ny samtale", "New conversation";
+    Kind => "Slags", "Kind";
+    KindYouth => "Den unge alene", "The young person alone";
+    KindParents => "Forældrene", "The parents";
+    KindFamily => "Hele familien", "The whole family";
+    Members => "Deltagere", "Members";
+    Start => "Start samtale", "Start conversation";
+    Search => "Søg i beskeder", "Search messages";
+    NoResults => "Ingen beskeder fundet", "No messages found";
+    Desk => "Sagsbehandler", "Caseworker";
+    TooLong => "Beskeden er for lang. Del den op i flere beskeder.", "The message is too long. Split it into several.";
+    Empty => "Skriv noget først.", "Write something first.";
+    ErrWrongKey => "Dine data kunne ikke låses op på denne enhed.", "Your data could not be unlocked on this device.";
+    ErrNoKeyStore => "Enheden har ingen nøglering, så Samtale kan ikke gemme dine data sikkert. Kontakt din kommunes IT-support.", "This device has no keyring, so Samtale cannot keep your data safe. Contact your municipality's IT support.";
+    ErrOffline => "Der er ingen forbindelse til Samtale lige nu. Prøv igen om lidt.", "Samtale cannot be reached right now. Try again shortly.";
+    ErrInvalidInput => "Det, du skrev, kan ikke bruges. Tjek det og prøv igen.", "What you entered cannot be used. Check it and try again.";
+    ErrInvalidInvitation => "Koden virker ikke. Den kan være skrevet forkert, brugt eller udløbet. Spørg din sagsbehandler om en ny.", "The code does not work. It may be mistyped, used or expired. Ask your caseworker for a new one.";
+    ErrInviterNotVerified => "Invitationen kunne ikke bekræftes. Stop her, og ring til din sagsbehandler.", "The invitation could not be verified. Stop here and call your caseworker.";
+    ErrBadCredentials => "Forkert kommune, brugernavn eller adgangskode.", "Wrong municipality, username or password.";
+    ErrNotSignedIn => "Du er ikke logget ind længere. Log ind igen.", "You are no longer signed in. Log in again.";
+    ErrNotFound => "Det findes ikke (længere).", "It does not exist (any more).";
+    ErrForbidden => "Det har du ikke adgang til.", "You do not have access to that.";
+    ErrTooLarge => "Det er for stort til at sende.", "It is too large to send.";
+    ErrRateLimited => "For mange forsøg. Vent et par minutter, og prøv igen.", "Too many attempts. Wait a few minutes and try again.";
+    ErrWrongPin => "Forkert pinkode.", "Wrong PIN.";
+    ErrInternal => "Noget gik galt. Prøv igen.", "Something went wrong. Try again.";
+}
+
+/// The sentence for an error kind.
+pub fn error_text(lang: Language, kind: ErrorKind) -> &'static str {
+    t(
+        lang,
+        match kind {
+            ErrorKind::WrongKey => K::ErrWrongKey,
+            ErrorKind::NoKeyStore => K::ErrNoKeyStore,
+            ErrorKind::Offline => K::ErrOffline,
+            ErrorKind::InvalidInput => K::ErrInvalidInput,
+            ErrorKind::InvalidInvitation => K::ErrInvalidInvitation,
+            ErrorKind::InviterNotVerified => K::ErrInviterNotVerified,
+            ErrorKind::BadCredentials => K::ErrBadCredentials,
+            ErrorKind::NotSignedIn => K::ErrNotSignedIn,
+            ErrorKind::NotFound => K::ErrNotFound,
+            ErrorKind::Forbidden => K::ErrForbidden,
+            ErrorKind::TooLarge => K::ErrTooLarge,
+            ErrorKind::RateLimited => K::ErrRateLimited,
+            ErrorKind::WrongPin => K::ErrWrongPin,
+            _ => K::ErrInternal,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages() {
+        for &k in ALL {
+            assert!(!t(Language::Da, k).is_empty(), "{k:?}");
+            assert!(!t(Language::En, k).is_empty(), "{k:?}");
+        }
+        assert_eq!(t(Language::Da, K::Send), "Send");
+        assert_eq!(
+            error_text(Language::Da, ErrorKind::InvalidInvitation),
+            t(Language::Da, K::ErrInvalidInvitation)
+        );
+    }
+}

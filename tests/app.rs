@@ -1,0 +1,269 @@
+//! The real app in real windows: two Samtale app processes (a caseworker on a laptop-sized
+//! window, a youth on a phone-sized one) under Xvfb, driven by tauri-driver and WebKitWebDriver,
+//! against a real `samtale-server`. The caseworker invites from the app, the youth joins with
+//! the code read off the caseworker's screen, they write in Danish, the caseworker sees the read
+//! mark; with the server stopped the youth sees the offline banner and a waiting message, which
+//! is delivered once the server is back. Every screen is screenshotted into docs/screenshots/
+//! and checked with axe-core.
+//!
+//! Needs the built app (`cargo build -p samtale-app --features custom-protocol` after
+//! `scripts/build-ui.sh`), tauri-driver, WebKitWebDriver and a display; the README's test command
+//! provides all of them and runs this under xvfb-run. Without `SAMTALE_APP_TESTS=1` it is skipped
+//! with a message, so a plain `cargo test` on a machine without them stays meaningful.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use samtale_tests::webdriver::{Driver, Session};
+use samtale_tests::{PASSWORD, Server, Storage, bootstrap};
+use serde_json::json;
+
+const T: Duration = Duration::from_secs(30);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_owned()
+}
+
+fn shots() -> PathBuf {
+    repo().join("docs/screenshots")
+}
+
+async fn axe(s: &Session, screen: &str) -> anyhow::Result<()> {
+    let path = std::env::var("AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target/tools/node_modules/axe-core/axe.min.js"));
+    let source = std::fs::read_to_string(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "axe-core not found at {} ({e}); the README's test command installs it",
+            path.display()
+        )
+    })?;
+    s.script(&format!("{source}\nreturn true;"), json!([]))
+        .await?;
+    let result = s
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')) })))).catch(e => done([{ id: 'axe-error', impact: 'critical', nodes: [String(e)] }]));",
+            json!([]),
+        )
+        .await?;
+    let serious: Vec<_> = result
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(serious.is_empty(), "axe-core on {screen}: {serious:#?}");
+    Ok(())
+}
+
+/// Screenshot once what the screen should show is there (and painted: two animation frames
+/// later), then the accessibility check.
+async fn capture(s: &Session, name: &str) -> anyhow::Result<()> {
+    s.script_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", json!([])).await?;
+    s.screenshot(&shots().join(format!("{name}.png"))).await?;
+    axe(s, name).await
+}
+
+async fn press_enter_in(s: &Session, css: &str, text: &str) -> anyhow::Result<()> {
+    let field = s.wait(css, T).await?;
+    s.type_into(&field, text).await?;
+    s.type_into(&field, "\u{E007}").await
+}
+
+fn app_binary() -> PathBuf {
+    std::env::var("SAMTALE_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| samtale_tests::bin("samtale-app", "SAMTALE_APP_BIN"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
+    if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
+        );
+        return Ok(());
+    }
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "aarhus")?;
+    let mut server = Server::start(storage, &[])?;
+    let profiles = tempfile::tempdir()?;
+    let app = app_binary();
+    let env = |who: &str, key: &str| {
+        vec![
+            (
+                "SAMTALE_PROFILE",
+                profiles.path().join(who).to_string_lossy().into_owned(),
+            ),
+            ("SAMTALE_DB_KEY", key.repeat(32)),
+            ("SAMTALE_SERVER", server.url()),
+        ]
+    };
+    let sara_driver = Driver::start(&env("sara", "a1")).await?;
+    let sara = Session::new(&sara_driver, &app).await?;
+    sara.set_size(1280, 800).await?;
+    let youth_driver = Driver::start(&env("mikkel", "b2")).await?;
+    let mikkel = Session::new(&youth_driver, &app).await?;
+    mikkel.set_size(390, 844).await?;
+
+    // The caseworker logs in on the laptop.
+    sara.wait("#tab-staff", T).await?;
+    capture(&sara, "laptop-welcome").await?;
+    sara.click(&sara.wait("#tab-staff", T).await?).await?;
+    sara.type_into(&sara.wait("#tenant", T).await?, &tenant.slug)
+        .await?;
+    sara.type_into(&sara.wait("#username", T).await?, &tenant.caseworker)
+        .await?;
+    sara.type_into(&sara.wait("#password", T).await?, "forkert-kodeord")
+        .await?;
+    sara.click(&sara.wait("#login", T).await?).await?;
+    sara.wait_text("Forkert kommune, brugernavn eller adgangskode", T)
+        .await?;
+    let password = sara.wait("#password", T).await?;
+    sara.clear(&password).await?;
+    sara.type_into(&password, PASSWORD).await?;
+    sara.click(&sara.wait("#login", T).await?).await?;
+    sara.wait("#open-invite", T).await?;
+    capture(&sara, "laptop-desk").await?;
+
+    // She invites Mikkel and reads the code off her screen.
+    sara.click(&sara.wait("#open-invite", T).await?).await?;
+    sara.type_into(&sara.wait("#invite-name", T).await?, "Mikkel")
+        .await?;
+    sara.click(&sara.wait("#create-invitation", T).await?)
+        .await?;
+    let code = sara.text(&sara.wait("#invitation-code", T).await?).await?;
+    assert_eq!(code.len(), 19, "{code:?}");
+    capture(&sara, "laptop-invitation").await?;
+
+    // Mikkel, on his phone: an empty code and a wrong code are refused in Danish, and what he
+    // typed stays; then the right code.
+    mikkel.wait("#code", T).await?;
+    capture(&mikkel, "phone-welcome").await?;
+    mikkel
+        .type_into(&mikkel.wait("#name", T).await?, "Mikkel")
+        .await?;
+    mikkel.click(&mikkel.wait("#join", T).await?).await?;
+    mikkel
+        .wait_text("Det, du skrev, kan ikke bruges", T)
+        .await?;
+    let code_field = mikkel.wait("#code", T).await?;
+    mikkel.type_into(&code_field, "AAAA-BBBB-CCCC-DDDD").await?;
+    mikkel.click(&mikkel.wait("#join", T).await?).await?;
+    mikkel.wait_text("Koden virker ikke", T).await?;
+    assert_eq!(
+        mikkel
+            .property(&mikkel.wait("#name", T).await?, "value")
+            .await?,
+        json!("Mikkel")
+    );
+    capture(&mikkel, "phone-welcome-error").await?;
+    mikkel.clear(&code_field).await?;
+    mikkel.type_into(&code_field, &code).await?;
+    mikkel.click(&mikkel.wait("#join", T).await?).await?;
+    mikkel.wait("#open-settings", T).await?;
+    capture(&mikkel, "phone-empty").await?;
+
+    // Sara starts a thread with Mikkel (his device has checked out) and writes.
+    sara.click(&sara.wait("#open-new-thread", T).await?).await?;
+    sara.click(&sara.wait("fieldset input[type=checkbox]", T).await?)
+        .await?;
+    capture(&sara, "laptop-new-thread").await?;
+    sara.click(&sara.wait("#start-thread", T).await?).await?;
+    press_enter_in(
+        &sara,
+        "#message",
+        "Hej Mikkel! Hvordan går det med skolen? 📚 Husk vores møde på fredag kl. 14.",
+    )
+    .await?;
+    sara.wait(".mine[data-state=sent]", T).await?;
+
+    // Mikkel sees it arrive, opens it and answers.
+    mikkel.wait(".thread .badge", T).await?;
+    capture(&mikkel, "phone-list").await?;
+    mikkel.click(&mikkel.wait(".thread", T).await?).await?;
+    mikkel.wait_text("Hvordan går det med skolen?", T).await?;
+    press_enter_in(
+        &mikkel,
+        "#message",
+        "Det går fint 😊 Jeg kommer på fredag. Tak for hjælpen!",
+    )
+    .await?;
+    mikkel.wait(".mine[data-state=sent]", T).await?;
+    capture(&mikkel, "phone-conversation").await?;
+
+    // Sara sees his answer and that he has read hers.
+    sara.wait_text("Tak for hjælpen!", T).await?;
+    sara.wait_text("Læst af Mikkel", T).await?;
+    capture(&sara, "laptop-conversation").await?;
+
+    // A message over the size limit is refused and stays in the box.
+    let long = "ø".repeat(9000);
+    mikkel.script("const t = document.querySelector('#message'); t.value = arguments[0]; t.dispatchEvent(new Event('input', { bubbles: true }));", json!([long])).await?;
+    mikkel.click(&mikkel.wait("#send", T).await?).await?;
+    mikkel.wait_text("Beskeden er for lang", T).await?;
+    let kept = mikkel
+        .property(&mikkel.wait("#message", T).await?, "value")
+        .await?;
+    assert_eq!(kept.as_str().map(|s| s.chars().count()), Some(9000));
+    mikkel.script("const t = document.querySelector('#message'); t.value = ''; t.dispatchEvent(new Event('input', { bubbles: true }));", json!([])).await?;
+
+    // The server goes away: the banner shows, a message waits, and goes once it is back.
+    server.stop();
+    mikkel.wait("#offline-banner", T).await?;
+    press_enter_in(
+        &mikkel,
+        "#message",
+        "Jeg er på vej – bussen er forsinket 🚌",
+    )
+    .await?;
+    mikkel.wait(".mine[data-state=queued]", T).await?;
+    capture(&mikkel, "phone-offline").await?;
+    server.restart()?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while !mikkel
+        .find_all(".mine[data-state=queued]")
+        .await?
+        .is_empty()
+    {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the waiting message was not delivered after the server came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sara.wait_text("bussen er forsinket", Duration::from_secs(90))
+        .await?;
+    assert!(mikkel.find_all("#offline-banner").await?.is_empty());
+
+    // Settings, in both layouts.
+    mikkel
+        .click(&mikkel.wait("#open-settings", T).await?)
+        .await?;
+    mikkel.wait("#my-code", T).await?;
+    capture(&mikkel, "phone-settings").await?;
+    sara.click(&sara.wait("#open-settings", T).await?).await?;
+    sara.wait_text("bekræftet med invitationen", T).await?;
+    capture(&sara, "laptop-settings").await?;
+
+    // The same screens the other way round: the caseworker on a phone, the youth on a laptop.
+    sara.click(&sara.wait("#close-settings", T).await?).await?;
+    sara.set_size(390, 844).await?;
+    sara.wait("#message", T).await?;
+    capture(&sara, "phone-caseworker-conversation").await?;
+    mikkel
+        .click(&mikkel.wait("#close-settings", T).await?)
+        .await?;
+    mikkel.set_size(1280, 800).await?;
+    mikkel.wait("#message", T).await?;
+    capture(&mikkel, "laptop-youth-conversation").await?;
+
+    sara.close().await?;
+    mikkel.close().await?;
+    Ok(())
+}
