@@ -8,6 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Reads a rejected invoke's payload, given as JSON text.
+// Off wasm only the tests call it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn decode_error(json: Option<&str>) -> IpcError {
     let Some(json) = json else {
         return IpcError::new(ErrorKind::Internal, "the app did not answer");
