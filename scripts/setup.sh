@@ -72,7 +72,8 @@ ensure_app_build_deps() {
 # What the app's end-to-end test needs: a virtual display, WebKitWebDriver, tauri-driver, and
 # axe-core for the accessibility checks (into target/tools, ignored by git).
 ensure_app_test_deps() {
-  apt_install xvfb xauth webkit2gtk-driver fonts-dejavu-core nodejs npm
+  apt_install xvfb xauth webkit2gtk-driver fonts-dejavu-core fonts-noto-color-emoji
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   command -v tauri-driver >/dev/null 2>&1 || { log "installing tauri-driver"; cargo install --quiet --locked tauri-driver --version "^2.0"; }
   if [ ! -f target/tools/node_modules/axe-core/axe.min.js ]; then
     log "installing axe-core"
