@@ -24,7 +24,9 @@ use super::{
 const MIGRATIONS: &[&str] = &[include_str!("schema_sqlite.sql")];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;
-const MAX_IDLE_READERS: usize = 8;
+/// Reader connections kept open between reads. Enough for the blocking pool's usual
+/// concurrency: opening and closing a connection per read cost ~20 % of CPU under load.
+const MAX_IDLE_READERS: usize = 64;
 
 type Deliver = Box<dyn FnOnce(bool) + Send>;
 /// A queued write. Called with `None` when no transaction could be opened: it must then only
@@ -61,6 +63,8 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
          PRAGMA busy_timeout = 5000;",
     )
     .map_err(backend)?;
+    // Every statement the store uses fits, so none is re-parsed.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
@@ -180,6 +184,17 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             deliver(committed);
         }
     }
+}
+
+/// `query_row` through the connection's statement cache: re-parsing the same SQL on every read
+/// cost ~7 % of the server's CPU under load (docs/benchmarks.md).
+fn cached_row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
 }
 
 /// Appends one event to each user's inbox, bumping their sequence.
@@ -357,7 +372,8 @@ impl Store for SqliteStore {
     async fn tenant(&self, tid: &TenantId) -> Result<Option<Tenant>, StoreError> {
         let tid = tid.clone();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 "SELECT id, name, slug FROM tenants WHERE id = ?1",
                 [tid.as_str()],
                 |r| {
@@ -385,7 +401,8 @@ impl Store for SqliteStore {
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
         let slug = slug.to_owned();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 "SELECT id, name, slug FROM tenants WHERE slug = ?1",
                 [slug.as_str()],
                 |r| {
@@ -424,7 +441,8 @@ impl Store for SqliteStore {
     async fn user(&self, uid: &UserId) -> Result<Option<User>, StoreError> {
         let uid = uid.clone();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 &format!("SELECT {USER_COLS} FROM users WHERE id = ?1"),
                 [uid.as_str()],
                 user_row,
@@ -444,7 +462,8 @@ impl Store for SqliteStore {
     ) -> Result<Option<(User, String)>, StoreError> {
         let (tenant, username) = (tenant.clone(), username.to_owned());
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 &format!(
                     "SELECT {USER_COLS}, password_hash FROM users
                      WHERE tenant = ?1 AND username = ?2 AND password_hash IS NOT NULL"
@@ -480,7 +499,8 @@ impl Store for SqliteStore {
     async fn device(&self, did: &DeviceId) -> Result<Option<Device>, StoreError> {
         let did = did.clone();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
                 [did.as_str()],
                 device_row,
@@ -518,7 +538,7 @@ impl Store for SqliteStore {
     async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>, StoreError> {
         let h = *token_hash;
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(conn, 
                 "SELECT user_id, device_id, created_at, expires_at FROM sessions WHERE token_hash = ?1",
                 [&h[..]],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)),
@@ -576,7 +596,8 @@ impl Store for SqliteStore {
     async fn invitation(&self, iid: &InvitationId) -> Result<Option<Invitation>, StoreError> {
         let iid = iid.clone();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 &format!("SELECT {INVITATION_COLS} FROM invitations WHERE id = ?1"),
                 [iid.as_str()],
                 invitation_row,
@@ -591,7 +612,7 @@ impl Store for SqliteStore {
     async fn invitation_by_lookup(&self, lookup: &str) -> Result<Option<Invitation>, StoreError> {
         let lookup = lookup.to_owned();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(conn, 
                 &format!("SELECT {INVITATION_COLS} FROM invitations WHERE lookup = ?1 AND used_by IS NULL"),
                 [lookup.as_str()],
                 invitation_row,
@@ -718,7 +739,8 @@ impl Store for SqliteStore {
     async fn thread(&self, tid: &ThreadId) -> Result<Option<Thread>, StoreError> {
         let tid = tid.clone();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 "SELECT id, tenant, kind, created_by, created_at FROM threads WHERE id = ?1",
                 [tid.as_str()],
                 thread_row,
@@ -806,7 +828,8 @@ impl Store for SqliteStore {
     async fn envelope_thread(&self, eid: &EnvelopeId) -> Result<Option<ThreadId>, StoreError> {
         let eid = eid.clone();
         self.read(move |conn| {
-            conn.query_row(
+            cached_row(
+                conn,
                 "SELECT thread_id FROM envelopes WHERE id = ?1",
                 [eid.as_str()],
                 |r| r.get::<_, String>(0),
