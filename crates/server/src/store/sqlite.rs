@@ -538,7 +538,7 @@ impl Store for SqliteStore {
     async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>, StoreError> {
         let h = *token_hash;
         self.read(move |conn| {
-            cached_row(conn, 
+            cached_row(conn,
                 "SELECT user_id, device_id, created_at, expires_at FROM sessions WHERE token_hash = ?1",
                 [&h[..]],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)),
@@ -612,7 +612,7 @@ impl Store for SqliteStore {
     async fn invitation_by_lookup(&self, lookup: &str) -> Result<Option<Invitation>, StoreError> {
         let lookup = lookup.to_owned();
         self.read(move |conn| {
-            cached_row(conn, 
+            cached_row(conn,
                 &format!("SELECT {INVITATION_COLS} FROM invitations WHERE lookup = ?1 AND used_by IS NULL"),
                 [lookup.as_str()],
                 invitation_row,
