@@ -1,7 +1,7 @@
 //! The same family conversation as `family.rs`, through the `samtale` CLI processes: the
 //! headless client scripts and tests use.
 
-use samtale_tests::{Server, Storage, bootstrap, cli, cli_json, dir_contains};
+use samtale_tests::{Server, Storage, bootstrap, cli, cli_json, cli_login, dir_contains};
 
 #[test]
 fn cli_family_conversation() -> anyhow::Result<()> {
@@ -17,18 +17,7 @@ fn cli_family_conversation() -> anyhow::Result<()> {
         profiles.path().join("hanne"),
     );
 
-    let who = cli_json(
-        &sara,
-        &[
-            "login",
-            "--server",
-            &url,
-            "--tenant",
-            &tenant.slug,
-            "--username",
-            &tenant.caseworker,
-        ],
-    )?;
+    let who = cli_login(&sara, &url, &tenant)?;
     assert_eq!(who["role"], "caseworker");
 
     let inv = cli_json(&sara, &["invite", "--role", "youth", "--name", "Mikkel"])?;

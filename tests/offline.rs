@@ -5,7 +5,9 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use samtale_tests::{Server, Storage, bootstrap, cli_command, cli_json, eventually};
+use samtale_tests::{
+    Server, Storage, bootstrap, cli_command, cli_invite_youth, cli_json, cli_login, eventually,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_offline_messages_survive_a_killed_client_and_a_restart() -> anyhow::Result<()> {
@@ -17,29 +19,8 @@ async fn queued_offline_messages_survive_a_killed_client_and_a_restart() -> anyh
     let profiles = tempfile::tempdir()?;
     let (sara, mikkel) = (profiles.path().join("sara"), profiles.path().join("mikkel"));
 
-    cli_json(
-        &sara,
-        &[
-            "login",
-            "--server",
-            &url,
-            "--tenant",
-            &tenant.slug,
-            "--username",
-            &tenant.caseworker,
-        ],
-    )?;
-    let code = cli_json(&sara, &["invite", "--role", "youth", "--name", "Mikkel"])?["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let youth = cli_json(
-        &mikkel,
-        &["join", &code, "--server", &url, "--name", "Mikkel"],
-    )?["user"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    cli_login(&sara, &url, &tenant)?;
+    let youth = cli_invite_youth(&sara, &mikkel, &url, "Mikkel")?;
     let thread = cli_json(&sara, &["new-thread", "--kind", "youth", &youth])?["thread"]
         .as_str()
         .unwrap()
@@ -143,28 +124,10 @@ async fn retention_purges_only_what_every_device_has() -> anyhow::Result<()> {
         profiles.path().join("ali"),
         profiles.path().join("bo"),
     );
-    cli_json(
-        &sara,
-        &[
-            "login",
-            "--server",
-            &url,
-            "--tenant",
-            &tenant.slug,
-            "--username",
-            &tenant.caseworker,
-        ],
-    )?;
+    cli_login(&sara, &url, &tenant)?;
     let mut threads = Vec::new();
     for (profile, name) in [(&ali, "Ali"), (&bo, "Bo")] {
-        let code = cli_json(&sara, &["invite", "--role", "youth", "--name", name])?["code"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let user = cli_json(profile, &["join", &code, "--server", &url, "--name", name])?["user"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let user = cli_invite_youth(&sara, profile, &url, name)?;
         threads.push(
             cli_json(&sara, &["new-thread", "--kind", "youth", &user])?["thread"]
                 .as_str()

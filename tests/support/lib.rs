@@ -361,3 +361,28 @@ impl Drop for PgDatabase {
         .join();
     }
 }
+
+/// Logs the tenant's caseworker in on a CLI profile; returns the account JSON.
+pub fn cli_login(profile: &Path, url: &str, tenant: &Tenant) -> Result<serde_json::Value> {
+    cli_json(
+        profile,
+        &[
+            "login",
+            "--server",
+            url,
+            "--tenant",
+            &tenant.slug,
+            "--username",
+            &tenant.caseworker,
+        ],
+    )
+}
+
+/// The caseworker on `caseworker` invites a youth, who joins on `youth` with the typed code;
+/// returns the youth's user id.
+pub fn cli_invite_youth(caseworker: &Path, youth: &Path, url: &str, name: &str) -> Result<String> {
+    let invitation = cli_json(caseworker, &["invite", "--role", "youth", "--name", name])?;
+    let code = invitation["code"].as_str().context("no code")?.to_owned();
+    let joined = cli_json(youth, &["join", &code, "--server", url, "--name", name])?;
+    Ok(joined["user"].as_str().context("no user id")?.to_owned())
+}
