@@ -213,6 +213,19 @@ impl Client {
                     s.user.display_name
                 ],
             )?;
+            // This device's own keys come from its identity, never from the server.
+            crate::inbound::pin_device(
+                &tx,
+                &samtale_proto::api::DeviceInfo {
+                    id: s.device.clone(),
+                    user: s.user.id.clone(),
+                    name: "denne enhed".into(),
+                    keys: identity.public_keys(),
+                    created_at_ms: now_ms(),
+                    join_proof: None,
+                },
+                1,
+            )?;
             tx.commit()?;
         }
         self.set_session(Some(Session {

@@ -124,15 +124,24 @@ pub fn apply_thread(conn: &Connection, s: &Session, t: &ThreadInfo) -> Result<()
         )?;
         let known_before = device_count(conn, uid)? > 0;
         for d in &m.devices {
-            if pin_device(conn, d, 0)? && known_before && m.user.id != s.user {
-                notice(
-                    conn,
-                    &t.id,
-                    &format!(
+            // A device listed under one member but naming another is the server's mistake or
+            // its trick: never pin it.
+            if d.user != m.user.id {
+                continue;
+            }
+            if pin_device(conn, d, 0)? && known_before {
+                let text = if m.user.id == s.user {
+                    format!(
+                        "Din konto har fået en ny enhed ({}). Var det ikke dig, så sig det til din sagsbehandler.",
+                        d.name
+                    )
+                } else {
+                    format!(
                         "{} har en ny enhed ({}). Sammenlign sikkerhedskoderne, før I skriver fortroligt.",
                         m.user.display_name, d.name
-                    ),
-                )?;
+                    )
+                };
+                notice(conn, &t.id, &text)?;
             }
         }
         if existed && !old_members.iter().any(|o| o == uid) {
@@ -211,6 +220,15 @@ pub fn apply_device(conn: &Connection, s: &Session, d: &DeviceInfo) -> Result<()
     Ok(())
 }
 
+/// True when this device invited `user`: then only devices proven through the invitation count.
+pub fn invited_here(conn: &Connection, user: &str) -> Result<bool, ClientError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM invitations WHERE joined_user = ?1",
+        [user],
+        |r| r.get::<_, i64>(0),
+    )? > 0)
+}
+
 fn pinned_keys(
     conn: &Connection,
     device: &str,
@@ -270,6 +288,16 @@ pub fn apply_envelope(
         return Ok(Applied::NeedThread(thread));
     }
     let name = user_name(conn, h.sender.as_str())?;
+    if verified < 1 && invited_here(conn, h.sender.as_str())? {
+        notice(
+            conn,
+            &thread,
+            &format!(
+                "En besked fra {name} blev afvist: den kom fra en enhed, som invitationen ikke har bekræftet."
+            ),
+        )?;
+        return Ok(Applied::Done(thread));
+    }
     if verified < 0 {
         notice(
             conn,
@@ -340,4 +368,101 @@ pub fn apply_receipt(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use samtale_crypto::DeviceIdentity;
+    use samtale_proto::api::{MemberInfo, Role, ThreadKind, UserInfo};
+    use samtale_proto::{DeviceId, TenantId};
+
+    use super::*;
+    use crate::api::Api;
+
+    fn id<T>(f: fn(u64, [u8; 10]) -> T, n: u8) -> T {
+        f(1_700_000_000_000, [n; 10])
+    }
+
+    fn device(user: &UserId, n: u8, identity: &DeviceIdentity) -> DeviceInfo {
+        DeviceInfo {
+            id: id(DeviceId::from_parts, n),
+            user: user.clone(),
+            name: format!("d{n}"),
+            keys: identity.public_keys(),
+            created_at_ms: 0,
+            join_proof: None,
+        }
+    }
+
+    fn member(user: &UserId, devices: Vec<DeviceInfo>) -> MemberInfo {
+        MemberInfo {
+            user: UserInfo {
+                id: user.clone(),
+                tenant: id(TenantId::from_parts, 1),
+                role: Role::Youth,
+                display_name: user.to_string(),
+            },
+            devices,
+        }
+    }
+
+    /// What a server that lies about devices can and cannot get this device to pin.
+    #[test]
+    fn server_supplied_devices_cannot_impersonate() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("t.db"), &[1; 32]).unwrap();
+        let me = id(UserId::from_parts, 1);
+        let victim = id(UserId::from_parts, 2);
+        let (mine, forged) = (DeviceIdentity::generate(), DeviceIdentity::generate());
+        let my_device = device(&me, 1, &mine);
+        let s = Session {
+            api: Api::new("http://127.0.0.1:9").unwrap(),
+            user: me.clone(),
+            role: Role::Caseworker,
+            device: my_device.id.clone(),
+            identity: Arc::new(mine),
+        };
+        pin_device(&conn, &my_device, 1).unwrap();
+        pin_device(&conn, &device(&victim, 2, &DeviceIdentity::generate()), 0).unwrap();
+        // The server lists my own device with its keys, and slips a device naming the victim
+        // into my own entry.
+        let mut swapped = device(&me, 1, &forged);
+        swapped.name = "forged".into();
+        let smuggled = device(&victim, 3, &forged);
+        let thread = ThreadInfo {
+            id: id(ThreadId::from_parts, 1),
+            tenant: id(TenantId::from_parts, 1),
+            kind: ThreadKind::Youth,
+            created_by: me.clone(),
+            created_at_ms: 0,
+            members: vec![
+                member(&me, vec![swapped, smuggled]),
+                member(&victim, vec![]),
+            ],
+        };
+        apply_thread(&conn, &s, &thread).unwrap();
+        let (keys, verified) = pinned_keys(&conn, my_device.id.as_str(), me.as_str())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (keys, verified),
+            (my_device.keys.clone(), 1),
+            "my own keys were replaced"
+        );
+        assert!(
+            pinned_keys(&conn, id(DeviceId::from_parts, 3).as_str(), victim.as_str())
+                .unwrap()
+                .is_none(),
+            "a device was pinned to someone it was not listed under"
+        );
+        // A second, unannounced device on my own account is announced in the thread.
+        let extra = device(&me, 4, &DeviceIdentity::generate());
+        let mut thread = thread;
+        thread.members[0].devices = vec![extra];
+        apply_thread(&conn, &s, &thread).unwrap();
+        let notices: i64 = conn.query_row("SELECT count(*) FROM messages WHERE kind = 'notice' AND body LIKE 'Din konto har fået en ny enhed%'", [], |r| r.get(0)).unwrap();
+        assert_eq!(notices, 1);
+    }
 }

@@ -40,8 +40,9 @@ impl Client {
         catch_up: bool,
     ) -> Result<(SyncReport, Option<Duration>), ClientError> {
         let _guard = self.round.lock().await;
-        let s = self.session()?;
+        // Refresh first: the old token stops working the moment a new one is issued.
         let _ = self.refresh_session_if_due().await;
+        let s = self.session()?;
         let state = self.sync_state(announced, catch_up)?;
         let mut report = SyncReport::default();
         let mut wait = None;
@@ -295,10 +296,13 @@ impl Client {
                 }
                 applied += 1;
             }
-            if page.next > since {
-                since = page.next;
-                s.api.ack(since).await?;
+            if page.next <= since {
+                // Nothing new, whatever `more` says: a server that does not move forward must
+                // not keep this round (and the outbox behind it) spinning.
+                break;
             }
+            since = page.next;
+            s.api.ack(since).await?;
             if !page.more {
                 break;
             }
