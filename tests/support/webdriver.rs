@@ -41,6 +41,9 @@ impl Driver {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        // Its own process group, which its children join: see Drop.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let child = cmd.spawn().with_context(|| {
             format!("start {bin} (cargo install tauri-driver; the README's test command does)")
         })?;
@@ -67,6 +70,10 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole process group: tauri-driver, and the WebKitWebDriver and app it started
+        // (WebKitWebDriver outlives its parent, so killing tauri-driver alone leaves it behind).
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
