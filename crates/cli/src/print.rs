@@ -102,12 +102,7 @@ impl Printer {
         }
         for m in list {
             let marks = if m.mine {
-                let read: Vec<&str> = m
-                    .receipts
-                    .iter()
-                    .filter(|r| r.read)
-                    .map(|r| r.display_name.as_str())
-                    .collect();
+                let read = m.read_by();
                 let state = match m.state {
                     MessageState::Queued => "venter",
                     MessageState::Failed => "fejlede",

@@ -101,6 +101,26 @@ pub struct MessageView {
     pub receipts: Vec<MemberReceipt>,
 }
 
+impl MessageView {
+    /// Names of the members who have read this (own) message.
+    pub fn read_by(&self) -> Vec<&str> {
+        self.receipts
+            .iter()
+            .filter(|r| r.read)
+            .map(|r| r.display_name.as_str())
+            .collect()
+    }
+
+    /// Names of the members whose devices have it but who have not read it yet.
+    pub fn delivered_unread(&self) -> Vec<&str> {
+        self.receipts
+            .iter()
+            .filter(|r| r.delivered && !r.read)
+            .map(|r| r.display_name.as_str())
+            .collect()
+    }
+}
+
 /// An invitation as its caseworker sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationView {

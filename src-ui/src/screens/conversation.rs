@@ -122,18 +122,8 @@ fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
         MessageState::Queued => ui.tr(K::Queued).to_owned(),
         MessageState::Failed => ui.tr(K::Failed).to_owned(),
         _ => {
-            let read: Vec<&str> = m
-                .receipts
-                .iter()
-                .filter(|r| r.read)
-                .map(|r| r.display_name.as_str())
-                .collect();
-            let delivered: Vec<&str> = m
-                .receipts
-                .iter()
-                .filter(|r| r.delivered && !r.read)
-                .map(|r| r.display_name.as_str())
-                .collect();
+            let read = m.read_by();
+            let delivered = m.delivered_unread();
             let mut parts = vec![ui.tr(K::Sent).to_owned()];
             if !delivered.is_empty() {
                 parts.push(format!(
