@@ -1,7 +1,9 @@
 //! The commands the UI invokes. Each is one call into the engine; errors become the shared
 //! [`IpcError`] so the UI can tell them apart and word them in the person's language.
 
-use samtale_client::{Account, InvitationView, MessageView, PersonView, SyncReport, ThreadView};
+use samtale_client::{
+    Account, CaseView, InvitationView, LockState, MessageView, PersonView, SyncReport, ThreadView,
+};
 use samtale_ipc::IpcError;
 use samtale_ipc::commands::*;
 use samtale_proto::ThreadId;
@@ -27,9 +29,15 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         create_thread,
         search,
         people,
+        caseload,
         sync,
         settings,
-        set_settings
+        set_settings,
+        lock_state,
+        lock,
+        unlock,
+        set_pin,
+        ready
     ]
 }
 
@@ -42,11 +50,12 @@ pub async fn account(shell: State<'_, Shell>) -> Res<Option<Account>> {
 pub async fn join(shell: State<'_, Shell>, args: JoinArgs) -> Res<Account> {
     let account = shell
         .client()?
-        .join(
+        .join_with_pin(
             args.server.as_deref(),
             &args.code,
             &args.display_name,
             &args.device_name,
+            args.pin.as_deref(),
         )
         .await?;
     shell.start_live();
@@ -76,7 +85,9 @@ pub async fn threads(shell: State<'_, Shell>) -> Res<Vec<ThreadView>> {
 
 #[tauri::command]
 pub async fn messages(shell: State<'_, Shell>, args: MessagesArgs) -> Res<Vec<MessageView>> {
-    Ok(shell.client()?.messages(&args.thread, args.limit)?)
+    Ok(shell
+        .client()?
+        .messages_before(&args.thread, args.before.as_ref(), args.limit)?)
 }
 
 #[tauri::command]
@@ -126,14 +137,20 @@ pub async fn people(shell: State<'_, Shell>) -> Res<Vec<PersonView>> {
 }
 
 #[tauri::command]
+pub async fn caseload(shell: State<'_, Shell>) -> Res<Vec<CaseView>> {
+    Ok(shell.client()?.caseload()?)
+}
+
+#[tauri::command]
 pub async fn sync(shell: State<'_, Shell>) -> Res<SyncReport> {
     Ok(shell.client()?.sync().await?)
 }
 
 #[tauri::command]
 pub async fn settings(shell: State<'_, Shell>) -> Res<Settings> {
+    // Readable while locked: the lock screen speaks the chosen language.
     Ok(shell
-        .client()?
+        .engine()?
         .settings()?
         .or_server(std::env::var("SAMTALE_SERVER").ok()))
 }
@@ -141,4 +158,32 @@ pub async fn settings(shell: State<'_, Shell>) -> Res<Settings> {
 #[tauri::command]
 pub async fn set_settings(shell: State<'_, Shell>, args: SetSettingsArgs) -> Res<()> {
     Ok(shell.client()?.set_settings(&args.settings)?)
+}
+
+#[tauri::command]
+pub async fn lock_state(shell: State<'_, Shell>) -> Res<LockState> {
+    Ok(shell.engine()?.lock_state()?)
+}
+
+#[tauri::command]
+pub async fn lock(shell: State<'_, Shell>) -> Res<LockState> {
+    Ok(shell.engine()?.lock()?)
+}
+
+#[tauri::command]
+pub async fn unlock(shell: State<'_, Shell>, args: UnlockArgs) -> Res<()> {
+    Ok(shell.engine()?.unlock(&args.pin).await?)
+}
+
+#[tauri::command]
+pub async fn set_pin(shell: State<'_, Shell>, args: SetPinArgs) -> Res<()> {
+    Ok(shell
+        .client()?
+        .set_pin(args.current.as_deref(), args.new.as_deref())
+        .await?)
+}
+
+#[tauri::command]
+pub fn ready() {
+    crate::shell::ready()
 }

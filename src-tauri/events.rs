@@ -1,6 +1,6 @@
 //! Engine events become one Tauri event for the UI. New messages also raise a notification
 //! that carries no name and no content ("Ny besked fra Samtale") unless the person turned
-//! previews on in settings, and never while the window has focus.
+//! previews on in settings (and the app is not locked), and never while the window has focus.
 
 use samtale_ipc::EVENT;
 use samtale_ipc::views::ClientEvent;
@@ -13,7 +13,7 @@ pub fn forward<R: Runtime>(app: AppHandle<R>) {
     let Some(shell) = app.try_state::<Shell>() else {
         return;
     };
-    let Ok(client) = shell.client() else { return };
+    let Ok(client) = shell.engine() else { return };
     let mut events = client.subscribe();
     let client = client.clone();
     tauri::async_runtime::spawn(async move {
@@ -29,10 +29,12 @@ pub fn forward<R: Runtime>(app: AppHandle<R>) {
                     .and_then(|w| w.is_focused().ok())
                     .unwrap_or(false);
                 if !focused {
-                    let previews = client
-                        .settings()
-                        .map(|s| s.notification_previews)
-                        .unwrap_or(false);
+                    // A locked app shows nothing, not even in a preview.
+                    let previews = client.ensure_unlocked().is_ok()
+                        && client
+                            .settings()
+                            .map(|s| s.notification_previews)
+                            .unwrap_or(false);
                     let body = notification_text(*count, previews);
                     let _ = app
                         .notification()

@@ -1,13 +1,33 @@
 //! The state every command shares: the open engine (or why it could not be opened), and the
-//! engine's live loop, started once there is an account.
+//! engine's live loop, started once there is an account. While the app lock is on, only the
+//! lock's own commands reach the engine ([`Shell::client`] is the gate).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use samtale_client::Client;
 use samtale_ipc::{ErrorKind, IpcError};
 use tauri::{AppHandle, Manager, Runtime};
 use tokio::sync::watch;
+
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+/// Notes when the app started, for the start-up time logged by [`ready`].
+pub fn mark_start() {
+    let _ = STARTED.set(Instant::now());
+}
+
+/// The UI has its first interactive screen up: log how long that took from start, and the
+/// wall clock, so `crates/bench/startup.sh` can measure from before the process existed.
+pub fn ready() {
+    let since_start_ms = STARTED.get().map(|s| s.elapsed().as_millis()).unwrap_or(0);
+    let unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    tracing::info!(since_start_ms, unix_ms, "first screen ready");
+}
 
 pub struct Shell {
     client: Result<Arc<Client>, IpcError>,
@@ -58,7 +78,16 @@ impl Shell {
         }
     }
 
+    /// The engine for what the person does: refused with `Locked` while the app lock is on.
     pub fn client(&self) -> Result<&Arc<Client>, IpcError> {
+        let client = self.engine()?;
+        client.ensure_unlocked()?;
+        Ok(client)
+    }
+
+    /// The engine whether locked or not: for the lock itself, the language of the lock screen,
+    /// and the shell's own event forwarding.
+    pub fn engine(&self) -> Result<&Arc<Client>, IpcError> {
         self.client.as_ref().map_err(Clone::clone)
     }
 

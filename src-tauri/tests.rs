@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use samtale_client::Client;
 use samtale_ipc::commands::{Language, Settings};
+use samtale_ipc::views::LockState;
 use samtale_ipc::{ErrorKind, IpcError};
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -88,4 +89,98 @@ fn commands_answer_with_views_and_typed_errors() {
         serde_json::from_value(call(&webview, "settings", json!({})).expect("settings"))
             .expect("settings json");
     assert_eq!((s.language, s.notification_previews), (Language::En, true));
+}
+
+#[test]
+fn the_app_lock_closes_every_command_but_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_app, webview) = app(dir.path());
+    let state = |w: &tauri::WebviewWindow<MockRuntime>| -> LockState {
+        serde_json::from_value(call(w, "lock_state", json!({})).expect("lock_state"))
+            .expect("lock state json")
+    };
+    assert_eq!(state(&webview), LockState::default());
+
+    // A PIN that is not 4 to 12 digits is refused.
+    let e = error(
+        call(
+            &webview,
+            "set_pin",
+            json!({"args": {"current": null, "new": "12ab"}}),
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert_eq!(
+        call(
+            &webview,
+            "set_pin",
+            json!({"args": {"current": null, "new": "2468"}})
+        ),
+        Ok(Value::Null)
+    );
+    let locked: LockState =
+        serde_json::from_value(call(&webview, "lock", json!({})).expect("lock")).expect("json");
+    assert!(locked.pin_set && locked.locked);
+
+    // Locked: every command of the person's is refused (with arguments that would otherwise
+    // be taken), only the lock's own, settings and the start-up mark answer.
+    let id = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    let gated = [
+        ("account", json!({})),
+        (
+            "join",
+            json!({"args": {"server": "http://127.0.0.1:9", "code": "ABCD-EFGH-JKMN-PQRS", "displayName": "M", "deviceName": "t"}}),
+        ),
+        (
+            "login",
+            json!({"args": {"server": "http://127.0.0.1:9", "tenant": "t", "username": "u", "password": "p", "deviceName": "t"}}),
+        ),
+        ("threads", json!({})),
+        ("messages", json!({"args": {"thread": id, "limit": 10}})),
+        ("send", json!({"args": {"thread": id, "text": "hej"}})),
+        ("mark_read", json!({"args": {"thread": id}})),
+        ("retry", json!({"args": {"message": id}})),
+        (
+            "invite",
+            json!({"args": {"role": "youth", "displayName": "M", "youth": null}}),
+        ),
+        ("invitations", json!({})),
+        (
+            "create_thread",
+            json!({"args": {"kind": "youth", "members": []}}),
+        ),
+        ("search", json!({"args": {"query": "hej"}})),
+        ("people", json!({})),
+        ("caseload", json!({})),
+        ("sync", json!({})),
+        (
+            "set_settings",
+            json!({"args": {"settings": {"language": "en", "notificationPreviews": true}}}),
+        ),
+        ("set_pin", json!({"args": {"current": "2468", "new": null}})),
+    ];
+    for (cmd, args) in gated {
+        let e = error(call(&webview, cmd, args).unwrap_err());
+        assert_eq!(e.kind, ErrorKind::Locked, "{cmd}");
+    }
+    assert!(call(&webview, "ready", json!({})).is_ok());
+    let s: Settings =
+        serde_json::from_value(call(&webview, "settings", json!({})).expect("settings"))
+            .expect("settings json");
+    assert_eq!(
+        s.language,
+        Language::Da,
+        "refused while locked, so unchanged"
+    );
+    assert!(call(&webview, "settings", json!({})).is_ok());
+    let e = error(call(&webview, "unlock", json!({"args": {"pin": "1111"}})).unwrap_err());
+    assert_eq!(e.kind, ErrorKind::WrongPin);
+    assert!(state(&webview).locked);
+    assert_eq!(
+        call(&webview, "unlock", json!({"args": {"pin": "2468"}})),
+        Ok(Value::Null)
+    );
+    assert!(!state(&webview).locked);
+    assert_eq!(call(&webview, "account", json!({})), Ok(Value::Null));
 }

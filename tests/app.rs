@@ -3,8 +3,9 @@
 //! against a real `samtale-server`. The caseworker invites from the app, the youth joins with
 //! the code read off the caseworker's screen, they write in Danish, the caseworker sees the read
 //! mark; with the server stopped the youth sees the offline banner and a waiting message, which
-//! is delivered once the server is back. Every screen is screenshotted into docs/screenshots/
-//! and checked with axe-core.
+//! is delivered once the server is back. The youth chooses a PIN when joining and locks the app
+//! with a draft half-written; the caseworker turns her PIN on in settings. Every screen is
+//! screenshotted into docs/screenshots/ and checked with axe-core.
 //!
 //! Needs the built app (`cargo build -p samtale-app --features custom-protocol` after
 //! `scripts/build-ui.sh`), tauri-driver, WebKitWebDriver and a display; the README's test command
@@ -72,6 +73,30 @@ async fn press_enter_in(s: &Session, css: &str, text: &str) -> anyhow::Result<()
     let field = s.wait(css, T).await?;
     s.type_into(&field, text).await?;
     s.type_into(&field, "\u{E007}").await
+}
+
+/// Chooses `value` in a `<select>` the way a person's choice arrives: a change event.
+async fn select(s: &Session, css: &str, value: &str) -> anyhow::Result<()> {
+    s.wait(css, T).await?;
+    s.script(
+        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        json!([css, value]),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Mikkel's user id, from the caseworker's list of youths to invite a parent for.
+async fn mikkel_id(s: &Session) -> anyhow::Result<String> {
+    let id = s
+        .script(
+            "return [...document.querySelectorAll('#invite-youth option')].find(o => o.textContent === 'Mikkel')?.value ?? null;",
+            json!([]),
+        )
+        .await?;
+    id.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("Mikkel is not among the youths to invite a parent for"))
 }
 
 fn app_binary() -> PathBuf {
@@ -165,6 +190,21 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
     capture(&mikkel, "phone-welcome-error").await?;
     mikkel.clear(&code_field).await?;
     mikkel.type_into(&code_field, &code).await?;
+    // He chooses a PIN but mistypes the repetition: refused before the code is spent, and
+    // nothing he typed is lost.
+    mikkel
+        .type_into(&mikkel.wait("#new-pin", T).await?, "2468")
+        .await?;
+    let repeat = mikkel.wait("#new-pin-repeat", T).await?;
+    mikkel.type_into(&repeat, "2486").await?;
+    mikkel.click(&mikkel.wait("#join", T).await?).await?;
+    mikkel.wait_text("De to pinkoder er ikke ens", T).await?;
+    assert_eq!(
+        mikkel.property(&code_field, "value").await?,
+        json!(code.clone())
+    );
+    mikkel.clear(&repeat).await?;
+    mikkel.type_into(&repeat, "2468").await?;
     mikkel.click(&mikkel.wait("#join", T).await?).await?;
     mikkel.wait("#open-settings", T).await?;
     capture(&mikkel, "phone-empty").await?;
@@ -241,6 +281,28 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
         .await?;
     assert!(mikkel.find_all("#offline-banner").await?.is_empty());
 
+    // Mikkel starts a reply and locks the app: the lock screen hides everything, a wrong PIN
+    // is refused in Danish and stays in the field, the right one brings back his draft.
+    let draft = "Ses på fredag";
+    mikkel
+        .type_into(&mikkel.wait("#message", T).await?, draft)
+        .await?;
+    mikkel.click(&mikkel.wait("#lock-now", T).await?).await?;
+    let pin = mikkel.wait("#pin", T).await?;
+    assert!(mikkel.find_all(".messages").await?.is_empty());
+    capture(&mikkel, "phone-locked").await?;
+    mikkel.type_into(&pin, "1111").await?;
+    mikkel.click(&mikkel.wait("#unlock", T).await?).await?;
+    mikkel.wait_text("Forkert pinkode", T).await?;
+    assert_eq!(mikkel.property(&pin, "value").await?, json!("1111"));
+    capture(&mikkel, "phone-locked-error").await?;
+    mikkel.clear(&pin).await?;
+    mikkel.type_into(&pin, "2468").await?;
+    mikkel.click(&mikkel.wait("#unlock", T).await?).await?;
+    let composer = mikkel.wait("#message", T).await?;
+    assert_eq!(mikkel.property(&composer, "value").await?, json!(draft));
+    mikkel.clear(&composer).await?;
+
     // Settings, in both layouts.
     mikkel
         .click(&mikkel.wait("#open-settings", T).await?)
@@ -249,10 +311,81 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
     capture(&mikkel, "phone-settings").await?;
     sara.click(&sara.wait("#open-settings", T).await?).await?;
     sara.wait_text("bekræftet med invitationen", T).await?;
+    // Sara turns the PIN on from settings (a too-short one first), locks, and unlocks.
+    sara.type_into(&sara.wait("#pin-new", T).await?, "135")
+        .await?;
+    sara.type_into(&sara.wait("#pin-repeat", T).await?, "135")
+        .await?;
+    sara.click(&sara.wait("#pin-save", T).await?).await?;
+    sara.wait_text("Pinkoden skal være 4 til 12 cifre", T)
+        .await?;
+    for field in ["#pin-new", "#pin-repeat"] {
+        sara.type_into(&sara.wait(field, T).await?, "7").await?;
+    }
+    sara.click(&sara.wait("#pin-save", T).await?).await?;
+    sara.wait_text("Pinkoden er gemt", T).await?;
+    sara.wait("#pin-current", T).await?;
     capture(&sara, "laptop-settings").await?;
+    sara.click(&sara.wait("#pin-lock", T).await?).await?;
+    let pin = sara.wait("#pin", T).await?;
+    capture(&sara, "laptop-locked").await?;
+    sara.type_into(&pin, "1357").await?;
+    sara.click(&sara.wait("#unlock", T).await?).await?;
+    sara.wait("#open-settings", T).await?;
+
+    // She invites Mikkel's mother as his parent; Hanne joins on her own phone (the CLI here),
+    // Sara starts a family conversation, and her list of youths and families shows Mikkel with
+    // his mother and both conversations.
+    sara.click(&sara.wait("#open-invite", T).await?).await?;
+    select(&sara, "#invite-role", "parent").await?;
+    sara.type_into(&sara.wait("#invite-name", T).await?, "Hanne")
+        .await?;
+    sara.wait("#invite-youth option:nth-child(2)", T).await?;
+    select(&sara, "#invite-youth", &mikkel_id(&sara).await?).await?;
+    sara.click(&sara.wait("#create-invitation", T).await?)
+        .await?;
+    let parent_code = sara.text(&sara.wait("#invitation-code", T).await?).await?;
+    let hanne = profiles.path().join("hanne");
+    let joined = samtale_tests::cli_json(
+        &hanne,
+        &[
+            "join",
+            &parent_code,
+            "--server",
+            &server.url(),
+            "--name",
+            "Hanne",
+        ],
+    )?;
+    assert_eq!(joined["role"], json!("parent"), "{joined}");
+    sara.click(&sara.wait("#open-new-thread", T).await?).await?;
+    select(&sara, "#thread-kind", "family").await?;
+    let deadline = std::time::Instant::now() + T;
+    while sara.find_all("fieldset input[type=checkbox]").await?.len() < 2 {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "Hanne did not appear among the people to start a conversation with"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for member in sara.find_all("fieldset input[type=checkbox]").await? {
+        sara.click(&member).await?;
+    }
+    sara.click(&sara.wait("#start-thread", T).await?).await?;
+    press_enter_in(
+        &sara,
+        "#message",
+        "Hej Mikkel og Hanne. Skal vi tale om praktikpladsen på torsdag?",
+    )
+    .await?;
+    sara.wait(".mine[data-state=sent]", T).await?;
+    sara.click(&sara.wait("#tab-cases", T).await?).await?;
+    sara.wait_text("Forældre: Hanne", T).await?;
+    assert_eq!(sara.find_all(".case .case-thread").await?.len(), 2);
+    capture(&sara, "laptop-caseload").await?;
+    sara.click(&sara.wait("#tab-threads", T).await?).await?;
 
     // The same screens the other way round: the caseworker on a phone, the youth on a laptop.
-    sara.click(&sara.wait("#close-settings", T).await?).await?;
     sara.set_size(390, 844).await?;
     sara.wait("#message", T).await?;
     capture(&sara, "phone-caseworker-conversation").await?;
@@ -262,6 +395,19 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
     mikkel.set_size(1280, 800).await?;
     mikkel.wait("#message", T).await?;
     capture(&mikkel, "laptop-youth-conversation").await?;
+
+    // In English, chosen in settings.
+    mikkel
+        .click(&mikkel.wait("#open-settings", T).await?)
+        .await?;
+    select(&mikkel, "#language", "en").await?;
+    mikkel.wait_text("Lock with a PIN", T).await?;
+    capture(&mikkel, "laptop-youth-settings-en").await?;
+    mikkel
+        .click(&mikkel.wait("#close-settings", T).await?)
+        .await?;
+    mikkel.wait_text("Conversations", T).await?;
+    capture(&mikkel, "laptop-youth-conversation-en").await?;
 
     sara.close().await?;
     mikkel.close().await?;

@@ -87,6 +87,42 @@ catalogue! {
     Desk => "Sagsbehandler", "Caseworker";
     TooLong => "Beskeden er for lang. Del den op i flere beskeder.", "The message is too long. Split it into several.";
     Empty => "Skriv noget først.", "Write something first.";
+    LoadingOlder => "Henter ældre beskeder …", "Loading older messages …";
+    ScrollForOlder => "Rul op for at se ældre beskeder", "Scroll up for older messages";
+    Cases => "Unge og familier", "Young people and families";
+    CasesEmpty => "Ingen unge endnu. Inviter en ung for at komme i gang.", "No young people yet. Invite one to get started.";
+    ParentsLabel => "Forældre", "Parents";
+    NoThreadYet => "Ingen samtale endnu", "No conversation yet";
+    ThreadYouthShort => "Den unge", "Young person";
+    ThreadParentsShort => "Forældrene", "Parents";
+    ThreadFamilyShort => "Familien", "Family";
+    PinChoose => "Pinkode til appen (valgfri, 4–12 cifre)", "PIN for the app (optional, 4–12 digits)";
+    PinChooseHint => "Appen beder om pinkoden, hver gang den åbnes. Du kan også vælge den senere under Indstillinger.", "The app asks for the PIN every time it opens. You can also choose it later in Settings.";
+    PinRepeat => "Gentag pinkoden", "Repeat the PIN";
+    Pin => "Pinkode", "PIN";
+    LockedTitle => "Samtale er låst", "Samtale is locked";
+    LockedLead => "Skriv din pinkode for at åbne dine samtaler.", "Enter your PIN to open your conversations.";
+    Unlock => "Lås op", "Unlock";
+    Unlocking => "Låser op …", "Unlocking …";
+    PinForgot => "Har du glemt pinkoden? Så skal appen nulstilles i telefonens indstillinger, og din sagsbehandler sender dig en ny invitation. Beskederne på denne enhed forsvinder.", "Forgot your PIN? Then the app must be reset in your phone's settings, and your caseworker sends you a new invitation. The messages on this device are lost.";
+    LockNow => "Lås nu", "Lock now";
+    AppLock => "Lås med pinkode", "Lock with a PIN";
+    AppLockHint => "Med en pinkode kan andre, der låner din telefon eller computer, ikke læse dine samtaler.", "With a PIN, others who borrow your phone or computer cannot read your conversations.";
+    PinCurrent => "Nuværende pinkode", "Current PIN";
+    PinNew => "Ny pinkode (4–12 cifre)", "New PIN (4–12 digits)";
+    PinOn => "Slå pinkode til", "Turn PIN on";
+    PinChange => "Skift pinkode", "Change PIN";
+    PinOff => "Slå pinkode fra", "Turn PIN off";
+    PinSaved => "Pinkoden er gemt.", "The PIN is saved.";
+    PinRemoved => "Pinkoden er slået fra.", "The PIN is turned off.";
+    ErrPinFormat => "Pinkoden skal være 4 til 12 cifre.", "The PIN must be 4 to 12 digits.";
+    ErrPinCurrent => "Skriv din nuværende pinkode først.", "Enter your current PIN first.";
+    ErrPinMismatch => "De to pinkoder er ikke ens. Skriv dem igen.", "The two PINs are not the same. Type them again.";
+    ErrPinWait => "For mange forkerte forsøg. Vent lidt, og prøv igen.", "Too many wrong tries. Wait a little and try again.";
+    PinWaitIn => "For mange forkerte forsøg. Du kan prøve igen om", "Too many wrong tries. You can try again in";
+    Seconds => "sekunder", "seconds";
+    Minutes => "minutter", "minutes";
+    ErrLocked => "Appen er låst. Lås den op med din pinkode.", "The app is locked. Unlock it with your PIN.";
     ErrWrongKey => "Dine data kunne ikke låses op på denne enhed.", "Your data could not be unlocked on this device.";
     ErrNoKeyStore => "Enheden har ingen nøglering, så Samtale kan ikke gemme dine data sikkert. Kontakt din kommunes IT-support.", "This device has no keyring, so Samtale cannot keep your data safe. Contact your municipality's IT support.";
     ErrOffline => "Der er ingen forbindelse til Samtale lige nu. Prøv igen om lidt.", "Samtale cannot be reached right now. Try again shortly.";
@@ -99,7 +135,7 @@ catalogue! {
     ErrForbidden => "Det har du ikke adgang til.", "You do not have access to that.";
     ErrTooLarge => "Det er for stort til at sende.", "It is too large to send.";
     ErrRateLimited => "For mange forsøg. Vent et par minutter, og prøv igen.", "Too many attempts. Wait a few minutes and try again.";
-    ErrWrongPin => "Forkert pinkode.", "Wrong PIN.";
+    ErrWrongPin => "Forkert pinkode. Prøv igen.", "Wrong PIN. Try again.";
     ErrInternal => "Noget gik galt. Prøv igen.", "Something went wrong. Try again.";
 }
 
@@ -121,9 +157,21 @@ pub fn error_text(lang: Language, kind: ErrorKind) -> &'static str {
             ErrorKind::TooLarge => K::ErrTooLarge,
             ErrorKind::RateLimited => K::ErrRateLimited,
             ErrorKind::WrongPin => K::ErrWrongPin,
+            ErrorKind::PinWait => K::ErrPinWait,
+            ErrorKind::Locked => K::ErrLocked,
             _ => K::ErrInternal,
         },
     )
+}
+
+/// The wait after too many wrong PINs: in seconds up to two minutes, then in whole minutes.
+pub fn pin_wait_text(lang: Language, seconds: u64) -> String {
+    let (n, unit) = if seconds <= 120 {
+        (seconds, K::Seconds)
+    } else {
+        (seconds.div_ceil(60), K::Minutes)
+    };
+    format!("{} {n} {}.", t(lang, K::PinWaitIn), t(lang, unit))
 }
 
 #[cfg(test)]
@@ -140,6 +188,14 @@ mod tests {
         assert_eq!(
             error_text(Language::Da, ErrorKind::InvalidInvitation),
             t(Language::Da, K::ErrInvalidInvitation)
+        );
+        assert_eq!(
+            pin_wait_text(Language::Da, 30),
+            "For mange forkerte forsøg. Du kan prøve igen om 30 sekunder."
+        );
+        assert_eq!(
+            pin_wait_text(Language::En, 3600),
+            "Too many wrong tries. You can try again in 60 minutes."
         );
     }
 }

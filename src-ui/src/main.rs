@@ -10,6 +10,7 @@ mod i18n;
 mod invoke;
 mod screens;
 mod state;
+mod window;
 
 fn main() {
     console_error_panic_hook::set_once();

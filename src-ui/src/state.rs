@@ -1,5 +1,8 @@
 //! What every screen shares: the language, the signed-in account, whether the engine is online,
-//! and a counter that ticks when the engine reports changes (screens re-read on it).
+//! a counter that ticks when the engine reports changes (screens re-read on it), and what must
+//! outlive the screens while the app is locked: the open conversation and unsent drafts.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use samtale_ipc::IpcError;
@@ -20,6 +23,14 @@ pub struct Ui {
     /// The threads the last change touched.
     pub changed_threads: RwSignal<Vec<ThreadId>>,
     pub signed_out: RwSignal<bool>,
+    /// The app lock is on: only the lock screen shows.
+    pub locked: RwSignal<bool>,
+    /// A PIN is chosen, so the app can be locked.
+    pub pin_set: RwSignal<bool>,
+    /// The open conversation.
+    pub selected: RwSignal<Option<ThreadId>>,
+    /// Unsent text per conversation, kept across locking and switching.
+    pub drafts: StoredValue<HashMap<ThreadId, String>>,
 }
 
 impl Ui {
@@ -31,7 +42,26 @@ impl Ui {
             changes: RwSignal::new(0),
             changed_threads: RwSignal::new(Vec::new()),
             signed_out: RwSignal::new(false),
+            locked: RwSignal::new(false),
+            pin_set: RwSignal::new(false),
+            selected: RwSignal::new(None),
+            drafts: StoredValue::new(HashMap::new()),
         }
+    }
+
+    pub fn draft(&self, thread: &ThreadId) -> String {
+        self.drafts
+            .with_value(|d| d.get(thread).cloned().unwrap_or_default())
+    }
+
+    pub fn set_draft(&self, thread: &ThreadId, text: String) {
+        self.drafts.update_value(|d| {
+            if text.is_empty() {
+                d.remove(thread);
+            } else {
+                d.insert(thread.clone(), text);
+            }
+        });
     }
 
     pub fn tr(&self, key: K) -> &'static str {
@@ -43,7 +73,11 @@ impl Ui {
         move || t(self.lang.get(), key)
     }
 
+    /// The sentence for an error; a `Locked` answer also brings up the lock screen.
     pub fn error(&self, e: &IpcError) -> String {
+        if e.kind == samtale_ipc::ErrorKind::Locked && !self.locked.get_untracked() {
+            self.locked.set(true);
+        }
         error_text(self.lang.get_untracked(), e.kind).to_owned()
     }
 

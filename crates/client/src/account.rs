@@ -310,9 +310,9 @@ impl Client {
             joined_user: None,
         };
         self.db().execute(
-            "INSERT INTO invitations (id, role, display_name, code, code_secret, qr_secret, qr_payload, expires_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![view.id, role.as_str(), view.display_name, view.code, code_secret, &qr_secret[..], view.qr_payload, view.expires_at_ms, now_ms()],
+            "INSERT INTO invitations (id, role, display_name, code, code_secret, qr_secret, qr_payload, expires_at, created_at, youth)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![view.id, role.as_str(), view.display_name, view.code, code_secret, &qr_secret[..], view.qr_payload, view.expires_at_ms, now_ms(), info.youth.as_ref().map(|y| y.as_str())],
         )?;
         Ok(view)
     }

@@ -2,9 +2,11 @@
 //! encrypted local store, this device's identity and the session, and does everything else
 //! through the modules beside it: `account` (join, login, invite), `outbound` (send, read
 //! marks, retry), `inbound` (applying inbox events), `round` (one sync round around the pure
-//! planner of [`crate::sync`]), `query` (views) and `live` (the WebSocket loop).
+//! planner of [`crate::sync`]), `query` (views), `live` (the WebSocket loop) and `lock` (the
+//! app-lock PIN).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
@@ -35,6 +37,9 @@ pub(crate) mod meta {
     pub const IDENTITY: &str = "device_identity";
     pub const CURSOR: &str = "inbox_cursor";
     pub const SETTINGS: &str = "settings";
+    pub const PIN_HASH: &str = "pin_hash";
+    pub const PIN_FAILURES: &str = "pin_failures";
+    pub const PIN_WAIT_UNTIL: &str = "pin_wait_until_ms";
 }
 
 /// The signed-in part of the engine's state.
@@ -54,6 +59,12 @@ pub struct Client {
     /// One sync round at a time; a second caller waits and then finds little to do.
     pub(crate) round: tokio::sync::Mutex<()>,
     pub(crate) profile: PathBuf,
+    /// The app lock (see [`crate::lock`]): set at open when a PIN is chosen.
+    pub(crate) locked: AtomicBool,
+    /// PIN checks one at a time, so the failure count cannot be raced.
+    pub(crate) pin_gate: tokio::sync::Mutex<()>,
+    /// No PIN try before this (monotonic, so changing the clock does not skip a wait).
+    pub(crate) pin_not_before: Mutex<Option<std::time::Instant>>,
 }
 
 impl Client {
@@ -62,6 +73,14 @@ impl Client {
         std::fs::create_dir_all(dir)?;
         let conn = db::open(&dir.join(DB_FILE), key)?;
         let session = load_session(&conn)?;
+        let locked = get_meta(&conn, meta::PIN_HASH)?.is_some();
+        // After too many wrong PINs, a restart starts the wait again on the monotonic clock, so
+        // restarting with the clock set forward gains nothing.
+        let failures = get_meta(&conn, meta::PIN_FAILURES)?
+            .and_then(|f| f.parse::<u32>().ok())
+            .unwrap_or(0);
+        let pin_wait = crate::lock::wait_after(failures);
+        let pin_not_before = (!pin_wait.is_zero()).then(|| std::time::Instant::now() + pin_wait);
         let (events, _) = broadcast::channel(256);
         Ok(Client {
             db: Mutex::new(conn),
@@ -69,6 +88,9 @@ impl Client {
             events,
             round: tokio::sync::Mutex::new(()),
             profile: dir.to_owned(),
+            locked: AtomicBool::new(locked),
+            pin_gate: tokio::sync::Mutex::new(()),
+            pin_not_before: Mutex::new(pin_not_before),
         })
     }
 

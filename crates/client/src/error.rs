@@ -48,6 +48,15 @@ pub enum ClientError {
     Protocol(String),
     #[error("local file: {0}")]
     Io(#[from] std::io::Error),
+    /// The app is locked; nothing is shown until the PIN is entered.
+    #[error("the app is locked; unlock it with your PIN")]
+    Locked,
+    /// The PIN entered is not this device's PIN.
+    #[error("the PIN is wrong; try again")]
+    WrongPin,
+    /// Too many wrong PINs in a row: the next try must wait.
+    #[error("too many wrong PINs; wait {seconds} seconds and try again")]
+    PinWait { seconds: u64 },
 }
 
 impl ClientError {
@@ -74,6 +83,9 @@ impl From<ClientError> for samtale_ipc::IpcError {
             ClientError::InviterNotVerified => K::InviterNotVerified,
             ClientError::NotSignedIn => K::NotSignedIn,
             ClientError::NotFound(_) => K::NotFound,
+            ClientError::Locked => K::Locked,
+            ClientError::WrongPin => K::WrongPin,
+            ClientError::PinWait { .. } => K::PinWait,
             ClientError::Server { code, .. } => match code {
                 ErrorCode::InvalidInvitation => K::InvalidInvitation,
                 ErrorCode::Unauthorized => K::NotSignedIn,

@@ -12,16 +12,20 @@
 //! round     one sync round: push, receipts, pull (around sync::plan)
 //! inbound   applying inbox events: threads, pinned keys, envelopes, receipts
 //! query     views for the screens, search
+//! caseload  a caseworker's youths and families, grouped from the threads
 //! live      WebSocket loop with reconnect and backoff
+//! lock      the app-lock PIN
 //! ```
 
 mod account;
 pub mod api;
+pub mod caseload;
 pub mod db;
 mod engine;
 mod error;
 mod inbound;
 mod live;
+pub mod lock;
 mod outbound;
 mod query;
 mod round;

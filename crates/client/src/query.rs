@@ -140,15 +140,52 @@ impl Client {
 
     /// The newest `limit` messages and notices of a thread, oldest first.
     pub fn messages(&self, thread: &ThreadId, limit: u32) -> Result<Vec<MessageView>, ClientError> {
+        self.messages_before(thread, None, limit)
+    }
+
+    /// Up to `limit` messages of a thread older than `before` (all the newest when `None`),
+    /// oldest first: one page of a long conversation, read from the (thread, time) index so a
+    /// page costs the same in a thread of ten messages or ten thousand.
+    pub fn messages_before(
+        &self,
+        thread: &ThreadId,
+        before: Option<&EnvelopeId>,
+        limit: u32,
+    ) -> Result<Vec<MessageView>, ClientError> {
         let me = self.session()?.user;
         let db = self.db();
-        let mut stmt = db.prepare(&format!(
-            "SELECT * FROM (SELECT {MESSAGE_COLS} FROM messages m LEFT JOIN users u ON u.id = m.sender
-             WHERE m.thread_id = ?1 ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2) ORDER BY 7, 1"
-        ))?;
-        let rows: Vec<MessageRow> = stmt
-            .query_map(params![thread.as_str(), limit], message_row)?
-            .collect::<Result<_, _>>()?;
+        let bound = match before {
+            Some(id) => Some(
+                db.query_row(
+                    "SELECT sent_at FROM messages WHERE id = ?1 AND thread_id = ?2",
+                    params![id.as_str(), thread.as_str()],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .ok_or(ClientError::NotFound("message"))?,
+            ),
+            None => None,
+        };
+        // Two statements rather than one with "?3 IS NULL OR …", so each is an index range.
+        let page = |bounded: &str| {
+            format!(
+                "SELECT * FROM (SELECT {MESSAGE_COLS} FROM messages m LEFT JOIN users u ON u.id = m.sender
+                 WHERE m.thread_id = ?1 {bounded} ORDER BY m.sent_at DESC, m.id DESC LIMIT ?2) ORDER BY 7, 1"
+            )
+        };
+        let rows: Vec<MessageRow> = match (bound, before) {
+            (Some(at), Some(id)) => db
+                .prepare_cached(&page("AND (m.sent_at, m.id) < (?3, ?4)"))?
+                .query_map(
+                    params![thread.as_str(), limit, at, id.as_str()],
+                    message_row,
+                )?
+                .collect::<Result<_, _>>()?,
+            _ => db
+                .prepare_cached(&page(""))?
+                .query_map(params![thread.as_str(), limit], message_row)?
+                .collect::<Result<_, _>>()?,
+        };
         rows.into_iter().map(|row| to_view(&db, &me, row)).collect()
     }
 
@@ -251,4 +288,85 @@ fn members(conn: &Connection, thread: &str) -> Result<Vec<MemberView>, ClientErr
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use samtale_crypto::DeviceIdentity;
+    use samtale_proto::{B64, DeviceId, EnvelopeId, ThreadId, UserId};
+
+    use crate::db::{self, set_meta};
+    use crate::engine::{Client, DB_FILE, meta};
+    use crate::error::ClientError;
+
+    /// A signed-in profile with one thread of `n` messages, some sharing a timestamp.
+    fn profile(dir: &std::path::Path, n: u16) -> (Client, ThreadId, Vec<String>) {
+        let me = UserId::from_parts(1, [1; 10]);
+        let thread = ThreadId::from_parts(1, [2; 10]);
+        let mut ids = Vec::new();
+        {
+            let conn = db::open(&dir.join(DB_FILE), &[9; 32]).expect("open");
+            let identity = DeviceIdentity::generate();
+            for (k, v) in [
+                (meta::SERVER, "http://127.0.0.1:9".to_owned()),
+                (meta::TOKEN, "token".to_owned()),
+                (meta::USER, me.to_string()),
+                (meta::ROLE, "youth".to_owned()),
+                (meta::DEVICE, DeviceId::from_parts(1, [3; 10]).to_string()),
+                (
+                    meta::IDENTITY,
+                    B64(identity.to_secret_bytes().to_vec()).encode(),
+                ),
+            ] {
+                set_meta(&conn, k, &v).expect("meta");
+            }
+            conn.execute(
+                "INSERT INTO threads (id, kind, created_by, created_at) VALUES (?1, 'youth', ?2, 0)",
+                [thread.as_str(), me.as_str()],
+            )
+            .expect("thread");
+            for i in 0..n {
+                let id = EnvelopeId::from_parts(u64::from(i) + 1, [4; 10]).to_string();
+                // Pairs of messages share a millisecond: the id breaks the tie.
+                conn.execute(
+                    "INSERT INTO messages (id, thread_id, sender, sender_device, kind, body, sent_at, received_at, state)
+                     VALUES (?1, ?2, ?3, 'd', 'message', ?4, ?5, 0, 'sent')",
+                    rusqlite::params![id, thread.as_str(), me.as_str(), format!("besked {i}"), i64::from(i / 2)],
+                )
+                .expect("message");
+                ids.push(id);
+            }
+        }
+        let client = Client::open(dir, &[9; 32]).expect("client");
+        (client, thread, ids)
+    }
+
+    #[test]
+    fn pages_walk_back_through_a_long_thread_without_gaps_or_repeats() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (c, thread, ids) = profile(dir.path(), 1001);
+        let newest = c.messages(&thread, 100).expect("newest");
+        assert_eq!(newest.len(), 100);
+        assert_eq!(newest.last().map(|m| m.id.to_string()), ids.last().cloned());
+        let mut seen: Vec<String> = newest.iter().map(|m| m.id.to_string()).collect();
+        let mut before = newest.first().map(|m| m.id.clone());
+        while let Some(b) = before {
+            let page = c.messages_before(&thread, Some(&b), 100).expect("page");
+            let mut ids: Vec<String> = page.iter().map(|m| m.id.to_string()).collect();
+            ids.extend(seen);
+            seen = ids;
+            before = if page.len() == 100 {
+                page.first().map(|m| m.id.clone())
+            } else {
+                None
+            };
+        }
+        assert_eq!(seen, ids, "every message once, oldest first");
+
+        let unknown = EnvelopeId::from_parts(999_999, [7; 10]);
+        assert!(matches!(
+            c.messages_before(&thread, Some(&unknown), 10),
+            Err(ClientError::NotFound(_))
+        ));
+    }
 }

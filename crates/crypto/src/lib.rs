@@ -6,6 +6,7 @@
 //!   server does) and opening (what a recipient does).
 //! - [`safety`]: the digit codes people compare to detect a server that swapped keys.
 //! - [`invite`]: invitation proofs keyed by a secret the server never sees.
+//! - [`passcode`]: Argon2id hashes of what people type to be let in (staff passwords, app PIN).
 //! - [`random`]: OS randomness for ids, tokens and secrets.
 //!
 //! See DESIGN.md, "Security model". Nothing here does I/O beyond reading the OS random
@@ -13,6 +14,7 @@
 
 pub mod identity;
 pub mod invite;
+pub mod passcode;
 pub mod random;
 pub mod safety;
 pub mod seal;

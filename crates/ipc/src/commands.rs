@@ -19,9 +19,16 @@ pub const INVITATIONS: &str = "invitations";
 pub const CREATE_THREAD: &str = "create_thread";
 pub const SEARCH: &str = "search";
 pub const PEOPLE: &str = "people";
+pub const CASELOAD: &str = "caseload";
 pub const SYNC: &str = "sync";
 pub const SETTINGS: &str = "settings";
 pub const SET_SETTINGS: &str = "set_settings";
+pub const LOCK_STATE: &str = "lock_state";
+pub const LOCK: &str = "lock";
+pub const UNLOCK: &str = "unlock";
+pub const SET_PIN: &str = "set_pin";
+/// The UI shows its first interactive screen (logged with the time since start).
+pub const READY: &str = "ready";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,6 +38,9 @@ pub struct JoinArgs {
     pub code: String,
     pub display_name: String,
     pub device_name: String,
+    /// The app-lock PIN chosen while joining; none leaves the app unlocked.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +64,9 @@ pub struct ThreadArgs {
 pub struct MessagesArgs {
     pub thread: ThreadId,
     pub limit: u32,
+    /// Only messages older than this one: the page above what is shown.
+    #[serde(default)]
+    pub before: Option<EnvelopeId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,4 +140,25 @@ impl Settings {
 #[serde(rename_all = "camelCase")]
 pub struct SetSettingsArgs {
     pub settings: Settings,
+}
+
+/// Whether `pin` has the shape of an app-lock PIN: 4 to 12 ASCII digits. The engine enforces
+/// it; the UI checks it too, to say so before anything is sent.
+pub fn pin_is_valid(pin: &str) -> bool {
+    (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnlockArgs {
+    pub pin: String,
+}
+
+/// Choose, change or remove the app-lock PIN. `current` is needed whenever a PIN is set;
+/// `new: None` removes the PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetPinArgs {
+    pub current: Option<String>,
+    pub new: Option<String>,
 }

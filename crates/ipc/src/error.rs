@@ -30,6 +30,10 @@ pub enum ErrorKind {
     RateLimited,
     /// The PIN that unlocks the app is wrong.
     WrongPin,
+    /// Too many wrong PINs: wait before the next try (the lock state says how long).
+    PinWait,
+    /// The app is locked: show the lock screen.
+    Locked,
     /// Anything else; `message` says more.
     Internal,
     /// A kind this UI version does not know.

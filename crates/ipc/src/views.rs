@@ -156,6 +156,32 @@ pub struct DeviceView {
     pub failed_check: bool,
 }
 
+/// One youth a caseworker follows, with their parents and the conversations about them: the
+/// desk's "young people and families" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseView {
+    /// `None` for parents whose youth this device does not know (yet).
+    pub youth: Option<MemberView>,
+    pub parents: Vec<MemberView>,
+    /// The youth's own, the parents' and the family's conversations, most recent first.
+    pub threads: Vec<ThreadView>,
+    /// Unread messages across them.
+    pub unread: u32,
+    pub last_activity_ms: i64,
+}
+
+/// The app lock as the lock screen and settings need it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockState {
+    /// A PIN is chosen on this device.
+    pub pin_set: bool,
+    /// The app is locked now: only the lock screen may show.
+    pub locked: bool,
+    /// After too many wrong PINs: seconds until the next try is taken.
+    pub wait_seconds: u64,
+}
+
 /// What one sync round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncReport {

@@ -1,9 +1,7 @@
-//! Staff passwords: Argon2id with the crate's recommended parameters, stored as PHC strings.
+//! Staff passwords: a minimum length, then Argon2id PHC strings from
+//! [`samtale_crypto::passcode`].
 
-use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use samtale_crypto::passcode;
 
 /// Shortest password the server accepts for staff.
 pub const MIN_LEN: usize = 10;
@@ -20,22 +18,12 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
     if password.chars().count() < MIN_LEN {
         return Err(PasswordError::TooShort);
     }
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| PasswordError::Hash(e.to_string()))
+    passcode::hash(password).map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
 /// False for a wrong password and for a stored hash that cannot be read.
 pub fn verify(stored: &str, password: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    passcode::verify(stored, password)
 }
 
 /// Spends the time a real check costs, so that an unknown username answers no faster than a

@@ -16,9 +16,7 @@ use crate::format;
 use crate::i18n::K;
 use crate::invoke::invoke;
 use crate::state::{Ui, use_ui};
-
-/// How many of the newest messages are shown.
-const SHOWN: u32 = 500;
+use crate::window;
 
 #[component]
 pub fn Conversation(
@@ -27,7 +25,11 @@ pub fn Conversation(
     threads: RwSignal<Vec<ThreadView>>,
 ) -> impl IntoView {
     let ui = use_ui();
+    // Only a slice of the conversation is held and rendered (see `window`).
     let messages: RwSignal<Vec<MessageView>> = RwSignal::new(Vec::new());
+    let has_older = RwSignal::new(false);
+    let loading_older = RwSignal::new(false);
+    let list = NodeRef::<leptos::html::Ol>::new();
     let tid = thread.clone();
     Effect::new(move |_| {
         ui.changes.track();
@@ -35,18 +37,61 @@ pub fn Conversation(
         spawn_local(async move {
             let args = MessagesArgs {
                 thread: thread.clone(),
-                limit: SHOWN,
+                limit: window::PAGE,
+                before: None,
             };
-            if let Ok(list) = invoke::<_, Vec<MessageView>>(MESSAGES, &args).await {
-                let unread = list.iter().any(|m| !m.mine && m.kind == "message");
-                messages.set(list);
-                scroll_to_end();
+            if let Ok(page) = invoke::<_, Vec<MessageView>>(MESSAGES, &args).await {
+                let unread = page.iter().any(|m| !m.mine && m.kind == "message");
+                let first = messages.with_untracked(Vec::is_empty);
+                // Follow new messages only when already at the bottom, not while reading back.
+                let follow = first || near_bottom(list);
+                let full = page.len() == window::PAGE as usize;
+                let mut restarted = false;
+                messages.update(|slice| restarted = window::merge_newest(slice, page));
+                if first || restarted {
+                    has_older.set(full);
+                }
+                if follow {
+                    request_animation_frame(move || scroll_to_end(list));
+                }
                 if unread {
                     let _ = invoke::<_, u32>(MARK_READ, &ThreadArgs { thread }).await;
                 }
             }
         });
     });
+    let older_thread = thread.clone();
+    let on_scroll = move |_| {
+        let Some(el) = list.get_untracked() else {
+            return;
+        };
+        if el.scroll_top() > 200 || !has_older.get_untracked() || loading_older.get_untracked() {
+            return;
+        }
+        let Some(before) = messages.with_untracked(|m| m.first().map(|m| m.id.clone())) else {
+            return;
+        };
+        loading_older.set(true);
+        let args = MessagesArgs {
+            thread: older_thread.clone(),
+            limit: window::PAGE,
+            before: Some(before),
+        };
+        spawn_local(async move {
+            if let Ok(page) = invoke::<_, Vec<MessageView>>(MESSAGES, &args).await {
+                has_older.set(page.len() == window::PAGE as usize);
+                // Keep what is on screen where it is while the page goes in above it.
+                let height = el.scroll_height();
+                messages.update(|slice| window::prepend_older(slice, page));
+                request_animation_frame(move || {
+                    el.set_scroll_top(el.scroll_top() + el.scroll_height() - height);
+                    loading_older.set(false);
+                });
+            } else {
+                loading_older.set(false);
+            }
+        });
+    };
     let title = {
         let thread = thread.clone();
         move || {
@@ -64,7 +109,10 @@ pub fn Conversation(
                 <button class="back ghost" on:click=move |_| selected.set(None)>{ui.text(K::Back)}</button>
                 <h2 id="conversation-title">{title}</h2>
             </header>
-            <ol class="messages" aria-live="polite">
+            <ol class="messages" aria-live="polite" aria-busy=move || loading_older.get().to_string() node_ref=list on:scroll=on_scroll tabindex="0" aria-labelledby="conversation-title">
+                <Show when=move || has_older.get()>
+                    <li class="older" role="status">{move || if loading_older.get() { ui.tr(K::LoadingOlder) } else { ui.tr(K::ScrollForOlder) }}</li>
+                </Show>
                 {move || render_messages(ui, &messages.get())}
             </ol>
             <Composer thread=thread />
@@ -72,12 +120,16 @@ pub fn Conversation(
     }
 }
 
-fn scroll_to_end() {
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector(".messages li:last-child").ok().flatten())
-    {
-        el.scroll_into_view_with_bool(false);
+/// Within a screenful of the bottom.
+fn near_bottom(list: NodeRef<leptos::html::Ol>) -> bool {
+    list.get_untracked().is_none_or(|el| {
+        el.scroll_height() - el.scroll_top() - el.client_height() < el.client_height().max(200)
+    })
+}
+
+fn scroll_to_end(list: NodeRef<leptos::html::Ol>) {
+    if let Some(el) = list.get_untracked() {
+        el.set_scroll_top(el.scroll_height());
     }
 }
 
@@ -172,7 +224,11 @@ impl StateName for MessageView {
 #[component]
 fn Composer(thread: ThreadId) -> impl IntoView {
     let ui = use_ui();
-    let text = RwSignal::new(String::new());
+    // The draft lives in the shared state, so locking the app or switching conversation
+    // loses nothing typed.
+    let text = RwSignal::new(ui.draft(&thread));
+    let draft_thread = thread.clone();
+    Effect::new(move |_| ui.set_draft(&draft_thread, text.get()));
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let send = move || {
@@ -191,13 +247,20 @@ fn Composer(thread: ThreadId) -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
+        let (draft_of, sent) = (thread.clone(), body.clone());
         let args = SendArgs {
             thread: thread.clone(),
             text: body,
         };
         spawn_local(async move {
             match invoke::<_, MessageView>(SEND, &args).await {
-                Ok(_) => text.set(String::new()),
+                Ok(_) => {
+                    // The draft goes with the message, even if the screen closed meanwhile.
+                    if ui.draft(&draft_of) == sent {
+                        ui.set_draft(&draft_of, String::new());
+                    }
+                    text.try_set(String::new());
+                }
                 Err(e) => error.set(Some(ui.error(&e))),
             }
             busy.set(false);

@@ -1,5 +1,6 @@
 //! The main screen once signed in: the conversation list and the open conversation, side by
-//! side on a laptop, one at a time on a phone. Caseworkers get their desk tools above the list.
+//! side on a laptop, one at a time on a phone. Caseworkers get their desk tools above the list,
+//! and can switch the list to the youths and families they follow.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,6 +8,7 @@ use samtale_ipc::commands::THREADS;
 use samtale_ipc::views::ThreadView;
 use samtale_proto::ThreadId;
 
+use super::caseload::CaseList;
 use super::conversation::Conversation;
 use super::desk::DeskTools;
 use super::settings::SettingsPanel;
@@ -19,8 +21,10 @@ use crate::state::use_ui;
 pub fn Home() -> impl IntoView {
     let ui = use_ui();
     let threads: RwSignal<Vec<ThreadView>> = RwSignal::new(Vec::new());
-    let selected: RwSignal<Option<ThreadId>> = RwSignal::new(None);
+    let selected = ui.selected;
     let show_settings = RwSignal::new(false);
+    // A caseworker's list shows conversations or the youths and families they follow.
+    let show_cases = RwSignal::new(false);
     Effect::new(move |_| {
         ui.changes.track();
         spawn_local(async move {
@@ -41,6 +45,9 @@ pub fn Home() -> impl IntoView {
             <header class="top">
                 <h1>{ui.text(K::AppName)}</h1>
                 <span class="tenant">{tenant}</span>
+                <Show when=move || ui.pin_set.get()>
+                    <button id="lock-now" class="ghost" on:click=move |_| super::lock::lock_now(ui)>{ui.text(K::LockNow)}</button>
+                </Show>
                 <button id="open-settings" class="ghost" on:click=move |_| show_settings.set(true)>{ui.text(K::Settings)}</button>
             </header>
             <Show when=move || ui.online.get() == Some(false)>
@@ -50,15 +57,25 @@ pub fn Home() -> impl IntoView {
                 <Show when=move || ui.is_staff()>
                     <DeskTools selected=selected />
                 </Show>
-                <h2>{ui.text(K::Conversations)}</h2>
-                <Show when=move || threads.with(|t| t.is_empty())>
-                    <p class="empty">{ui.text(K::NoConversations)}</p>
+                <Show when=move || ui.is_staff()>
+                    <div class="tabs" role="tablist" aria-label=ui.text(K::Desk)>
+                        <button role="tab" id="tab-threads" aria-selected=move || (!show_cases.get()).to_string() on:click=move |_| show_cases.set(false)>{ui.text(K::Conversations)}</button>
+                        <button role="tab" id="tab-cases" aria-selected=move || show_cases.get().to_string() on:click=move |_| show_cases.set(true)>{ui.text(K::Cases)}</button>
+                    </div>
                 </Show>
-                <ul class="threads">
-                    <For each=move || threads.get() key=|t| (t.id.clone(), t.unread, t.last_activity_ms) let:thread>
-                        <ThreadItem thread=thread selected=selected />
-                    </For>
-                </ul>
+                <Show when=move || ui.is_staff() && show_cases.get() fallback=move || view! {
+                    <h2>{ui.text(K::Conversations)}</h2>
+                    <Show when=move || threads.with(|t| t.is_empty())>
+                        <p class="empty">{ui.text(K::NoConversations)}</p>
+                    </Show>
+                    <ul class="threads">
+                        <For each=move || threads.get() key=|t| (t.id.clone(), t.unread, t.last_activity_ms) let:thread>
+                            <ThreadItem thread=thread selected=selected />
+                        </For>
+                    </ul>
+                }>
+                    <CaseList />
+                </Show>
             </nav>
             <main class="pane">
                 {move || match selected.get() {

@@ -1,19 +1,22 @@
 //! The screens, by what a person is doing: [`welcome`] (join with a code, or staff login),
-//! [`home`] (the conversation list beside or instead of a conversation, by screen width),
-//! [`conversation`], [`desk`] (a caseworker's invitations, new threads and search) and
+//! [`lock`] (the PIN that opens the app), [`home`] (the conversation list beside or instead of
+//! a conversation, by screen width), [`conversation`], [`desk`] (a caseworker's invitations,
+//! new threads and search), [`caseload`] (the youths and families a caseworker follows) and
 //! [`settings`].
 
+mod caseload;
 mod conversation;
 mod desk;
 mod home;
+mod lock;
 mod settings;
 mod welcome;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use samtale_ipc::IpcError;
-use samtale_ipc::commands::{ACCOUNT, Language, SETTINGS, Settings};
+use samtale_ipc::commands::{ACCOUNT, Language, READY, SETTINGS, Settings};
 use samtale_ipc::views::Account;
+use samtale_ipc::{ErrorKind, IpcError};
 
 use crate::invoke::{invoke, listen};
 use crate::state::Ui;
@@ -29,12 +32,26 @@ pub fn App() -> impl IntoView {
         if let Ok(s) = invoke::<_, Settings>(SETTINGS, &()).await {
             ui.lang.set(s.language);
         }
-        match invoke::<_, Option<Account>>(ACCOUNT, &()).await {
-            Ok(a) => ui.account.set(a),
+        match lock::refresh(ui).await {
+            // Locked: the account is read once the PIN has opened the app.
+            Ok(state) if state.locked => {}
+            Ok(_) => match invoke::<_, Option<Account>>(ACCOUNT, &()).await {
+                Ok(a) => ui.account.set(a),
+                // Locked in between (by another window's "lock now"): the lock screen, not an error.
+                Err(e) if e.kind == ErrorKind::Locked => ui.locked.set(true),
+                Err(e) => fatal.set(Some(e)),
+            },
             Err(e) => fatal.set(Some(e)),
         }
         loaded.set(true);
+        // Once the first screen is painted, tell the shell (it logs the start-up time).
+        request_animation_frame(|| {
+            spawn_local(async {
+                let _ = invoke::<_, ()>(READY, &()).await;
+            })
+        });
     });
+    lock::auto_lock(ui);
     Effect::new(move |_| {
         let lang = match ui.lang.get() {
             Language::Da => "da",
@@ -47,12 +64,17 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("lang", lang);
         }
     });
+    // Memos, so that setting a signal to the value it has does not rebuild the screen (and
+    // lose what is typed into it).
+    let locked = Memo::new(move |_| ui.locked.get());
+    let signed_in = Memo::new(move |_| ui.account.with(Option::is_some));
     view! {
         <Show when=move || loaded.get() fallback=|| view! { <p class="loading" role="status">"Samtale"</p> }>
-            {move || match (fatal.get(), ui.account.get().is_some()) {
-                (Some(e), _) => view! { <Fatal error=e /> }.into_any(),
-                (None, false) => view! { <welcome::Welcome /> }.into_any(),
-                (None, true) => view! { <home::Home /> }.into_any(),
+            {move || match (fatal.get(), locked.get(), signed_in.get()) {
+                (Some(e), _, _) => view! { <Fatal error=e /> }.into_any(),
+                (None, true, _) => view! { <lock::LockScreen /> }.into_any(),
+                (None, false, false) => view! { <welcome::Welcome /> }.into_any(),
+                (None, false, true) => view! { <home::Home /> }.into_any(),
             }}
         </Show>
     }

@@ -1,11 +1,14 @@
-//! Settings: language, notification previews, this device's safety code and the codes of the
-//! people you talk to.
+//! Settings: language, notification previews, the app-lock PIN, this device's safety code and
+//! the codes of the people you talk to.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use samtale_ipc::commands::{Language, PEOPLE, SET_SETTINGS, SETTINGS, SetSettingsArgs, Settings};
+use samtale_ipc::commands::{
+    Language, PEOPLE, SET_PIN, SET_SETTINGS, SETTINGS, SetPinArgs, SetSettingsArgs, Settings,
+};
 use samtale_ipc::views::PersonView;
 
+use super::lock::{lock_now, new_pin, pin_error_text, refresh};
 use crate::i18n::K;
 use crate::invoke::invoke;
 use crate::state::use_ui;
@@ -65,6 +68,7 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                     <label for="previews">{ui.text(K::Previews)}</label>
                 </div>
                 <p id="previews-hint" class="hint">{ui.text(K::PreviewsHint)}</p>
+                <PinSettings />
                 <h3>{ui.text(K::MyCode)}</h3>
                 <p class="code" id="my-code">{fingerprint}</p>
                 <h3>{ui.text(K::SafetyCodes)}</h3>
@@ -84,5 +88,90 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                 </ul>
             </section>
         </div>
+    }
+}
+
+/// Choose, change or turn off the PIN, and lock now. Wrong input keeps what was typed.
+#[component]
+fn PinSettings() -> impl IntoView {
+    let ui = use_ui();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let message: RwSignal<Option<(bool, String)>> = RwSignal::new(None);
+    spawn_local(async move {
+        let _ = refresh(ui).await;
+    });
+    // `remove`: turn the PIN off instead of setting `new`.
+    let apply = move |remove: bool| {
+        if ui.pin_set.get_untracked() && current.get_untracked().is_empty() {
+            message.set(Some((false, ui.tr(K::ErrPinCurrent).to_owned())));
+            return;
+        }
+        let chosen = if remove {
+            None
+        } else {
+            match new_pin(ui, &new.get_untracked(), &repeat.get_untracked()) {
+                Ok(Some(pin)) => Some(pin),
+                Ok(None) => {
+                    message.set(Some((false, ui.tr(K::ErrPinFormat).to_owned())));
+                    return;
+                }
+                Err(text) => {
+                    message.set(Some((false, text)));
+                    return;
+                }
+            }
+        };
+        let args = SetPinArgs {
+            current: Some(current.get_untracked()).filter(|c| !c.is_empty()),
+            new: chosen,
+        };
+        spawn_local(async move {
+            match invoke::<_, ()>(SET_PIN, &args).await {
+                Ok(()) => {
+                    for field in [current, new, repeat] {
+                        field.set(String::new());
+                    }
+                    let done = if remove { K::PinRemoved } else { K::PinSaved };
+                    message.set(Some((true, ui.tr(done).to_owned())));
+                    let _ = refresh(ui).await;
+                }
+                Err(e) => message.set(Some((false, pin_error_text(ui, &e).await))),
+            }
+        });
+    };
+    let field = move |id: &'static str,
+                      label: K,
+                      value: RwSignal<String>,
+                      autocomplete: &'static str| {
+        view! {
+            <label for=id>{ui.text(label)}</label>
+            <input id=id type="password" inputmode="numeric" autocomplete=autocomplete
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+        }
+    };
+    view! {
+        <section class="pin-settings" aria-labelledby="pin-title">
+            <h3 id="pin-title">{ui.text(K::AppLock)}</h3>
+            <p class="hint">{ui.text(K::AppLockHint)}</p>
+            <Show when=move || ui.pin_set.get()>
+                {field("pin-current", K::PinCurrent, current, "current-password")}
+            </Show>
+            {field("pin-new", K::PinNew, new, "new-password")}
+            {field("pin-repeat", K::PinRepeat, repeat, "new-password")}
+            <p class="error" class:ok=move || message.with(|m| m.as_ref().is_some_and(|m| m.0)) role="status">
+                {move || message.get().map(|m| m.1)}
+            </p>
+            <div class="row">
+                <button id="pin-save" class="primary" on:click=move |_| apply(false)>
+                    {move || if ui.pin_set.get() { ui.tr(K::PinChange) } else { ui.tr(K::PinOn) }}
+                </button>
+                <Show when=move || ui.pin_set.get()>
+                    <button id="pin-off" on:click=move |_| apply(true)>{ui.text(K::PinOff)}</button>
+                    <button id="pin-lock" on:click=move |_| lock_now(ui)>{ui.text(K::LockNow)}</button>
+                </Show>
+            </div>
+        </section>
     }
 }

@@ -1,11 +1,13 @@
 //! First contact: a youth or parent joins with the code (or QR text) from their caseworker; a
-//! caseworker logs in. A failure says what to do in plain words and keeps what was typed.
+//! caseworker logs in. Joining, they may choose the PIN that locks the app. A failure says what
+//! to do in plain words and keeps what was typed.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use samtale_ipc::commands::{JOIN, JoinArgs, LOGIN, LoginArgs, SETTINGS, Settings};
 use samtale_ipc::views::Account;
 
+use super::lock::new_pin;
 use crate::i18n::K;
 use crate::invoke::invoke;
 use crate::state::use_ui;
@@ -46,6 +48,8 @@ fn JoinForm() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let server = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
+    let pin = RwSignal::new(String::new());
+    let pin_repeat = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     default_server(server);
@@ -58,17 +62,28 @@ fn JoinForm() -> impl IntoView {
             error.set(Some(ui.tr(K::ErrInvalidInput).to_owned()));
             return;
         }
+        let pin = match new_pin(ui, &pin.get_untracked(), &pin_repeat.get_untracked()) {
+            Ok(pin) => pin,
+            Err(text) => {
+                error.set(Some(text));
+                return;
+            }
+        };
         let args = JoinArgs {
             server: Some(server.get_untracked()).filter(|s| !s.trim().is_empty()),
             code: code.get_untracked(),
             display_name: name.get_untracked(),
             device_name: "Samtale-app".into(),
+            pin,
         };
         busy.set(true);
         error.set(None);
         spawn_local(async move {
             match invoke::<_, Account>(JOIN, &args).await {
-                Ok(a) => ui.account.set(Some(a)),
+                Ok(a) => {
+                    ui.pin_set.set(args.pin.is_some());
+                    ui.account.set(Some(a));
+                }
                 Err(e) => error.set(Some(ui.error(&e))),
             }
             busy.set(false);
@@ -85,6 +100,13 @@ fn JoinForm() -> impl IntoView {
             <input id="name" name="name" autocomplete="given-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
             <label for="server">{ui.text(K::Server)}</label>
             <input id="server" name="server" type="url" inputmode="url" prop:value=move || server.get() on:input=move |ev| server.set(event_target_value(&ev)) />
+            <label for="new-pin">{ui.text(K::PinChoose)}</label>
+            <input id="new-pin" type="password" inputmode="numeric" autocomplete="new-password" aria-describedby="pin-hint"
+                prop:value=move || pin.get() on:input=move |ev| pin.set(event_target_value(&ev)) />
+            <label for="new-pin-repeat">{ui.text(K::PinRepeat)}</label>
+            <input id="new-pin-repeat" type="password" inputmode="numeric" autocomplete="new-password"
+                prop:value=move || pin_repeat.get() on:input=move |ev| pin_repeat.set(event_target_value(&ev)) />
+            <p id="pin-hint" class="hint">{ui.text(K::PinChooseHint)}</p>
             <p class="error" role="alert">{move || error.get()}</p>
             <button id="join" type="submit" class="primary" disabled=move || busy.get()>
                 {move || if busy.get() { ui.tr(K::Joining) } else { ui.tr(K::Join) }}

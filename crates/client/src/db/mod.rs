@@ -11,10 +11,14 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::ClientError;
 
 /// Migrations in order; index + 1 is the schema version it produces. Never edit a shipped one.
-pub const MIGRATIONS: &[&str] = &[include_str!("v1.sql")];
+pub const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
 
 /// Opens (creating if needed) the encrypted database and brings it to the newest schema.
 pub fn open(path: &Path, key: &[u8; 32]) -> Result<Connection, ClientError> {
+    open_with(path, key, MIGRATIONS)
+}
+
+fn open_with(path: &Path, key: &[u8; 32], migrations: &[&str]) -> Result<Connection, ClientError> {
     let conn = Connection::open(path)?;
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))?;
@@ -33,7 +37,7 @@ pub fn open(path: &Path, key: &[u8; 32]) -> Result<Connection, ClientError> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
     )?;
-    migrate(&conn, MIGRATIONS)?;
+    migrate(&conn, migrations)?;
     Ok(conn)
 }
 
@@ -105,38 +109,54 @@ mod tests {
         assert!(!bytes.starts_with(b"SQLite format 3"));
     }
 
-    /// An old database (version 1 with data) upgrades through a later migration and keeps its
-    /// data; a database newer than the code is refused rather than damaged.
+    /// A database of the first release (version 1 with data) upgrades through every later
+    /// migration and keeps its data; a database newer than the code is refused, not damaged.
     #[test]
     fn migrates_forward_and_refuses_newer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        let conn = open(&path, &key(4)).unwrap();
+        let conn = open_with(&path, &key(4), &MIGRATIONS[..1]).unwrap();
         set_meta(&conn, "cursor", "41").unwrap();
-        let v2 = "ALTER TABLE meta ADD COLUMN note TEXT; UPDATE meta SET note = 'migrated';";
-        migrate(&conn, &[MIGRATIONS[0], v2]).unwrap();
-        let (value, note): (String, String) = conn
+        conn.execute(
+            "INSERT INTO invitations (id, role, display_name, code, code_secret, qr_secret, qr_payload, expires_at, created_at)
+             VALUES ('i1', 'parent', 'Hanne', 'c', 's', x'00', 'q', 0, 0)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open(&path, &key(4)).unwrap();
+        assert_eq!(get_meta(&conn, "cursor").unwrap().as_deref(), Some("41"));
+        let (name, youth): (String, Option<String>) = conn
             .query_row(
-                "SELECT value, note FROM meta WHERE key = 'cursor'",
+                "SELECT display_name, youth FROM invitations WHERE id = 'i1'",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
-        assert_eq!((value.as_str(), note.as_str()), ("41", "migrated"));
+        assert_eq!((name.as_str(), youth), ("Hanne", None));
+
+        let n = MIGRATIONS.len();
+        let next = "ALTER TABLE meta ADD COLUMN note TEXT; UPDATE meta SET note = 'migrated';";
+        let newer: Vec<&str> = MIGRATIONS.iter().copied().chain([next]).collect();
+        migrate(&conn, &newer).unwrap();
+        let note: String = conn
+            .query_row("SELECT note FROM meta WHERE key = 'cursor'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(note, "migrated");
         assert!(matches!(
             migrate(&conn, MIGRATIONS),
-            Err(ClientError::TooNew {
-                found: 2,
-                supported: 1
-            })
+            Err(ClientError::TooNew { found, supported }) if found == n + 1 && supported == n
         ));
         // A failing migration leaves the version where it was.
         let bad = "CREATE TABLE t (x); SELECT no_such_function();";
-        assert!(migrate(&conn, &[MIGRATIONS[0], v2, bad]).is_err());
+        let failing: Vec<&str> = newer.iter().copied().chain([bad]).collect();
+        assert!(migrate(&conn, &failing).is_err());
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(usize::try_from(v).unwrap(), n + 1);
         assert!(
             conn.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
                 .is_err()

@@ -1,0 +1,91 @@
+//! The caseworker's "young people and families" list: one entry per youth they follow, with
+//! the parents' names, unread messages across the conversations about them, and a button per
+//! conversation (the youth alone, the parents, the whole family) that opens it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use samtale_ipc::commands::CASELOAD;
+use samtale_ipc::views::CaseView;
+use samtale_proto::api::ThreadKind;
+
+use crate::i18n::K;
+use crate::invoke::invoke;
+use crate::state::use_ui;
+
+#[component]
+pub fn CaseList() -> impl IntoView {
+    let ui = use_ui();
+    let cases: RwSignal<Option<Vec<CaseView>>> = RwSignal::new(None);
+    Effect::new(move |_| {
+        ui.changes.track();
+        spawn_local(async move {
+            if let Ok(list) = invoke::<_, Vec<CaseView>>(CASELOAD, &()).await {
+                cases.set(Some(list));
+            }
+        });
+    });
+    view! {
+        // The tab above already says it; the heading is for screen readers' navigation.
+        <h2 id="cases-title" class="visually-hidden">{ui.text(K::Cases)}</h2>
+        {move || cases.get().map(|list| if list.is_empty() {
+            view! { <p class="empty">{ui.tr(K::CasesEmpty)}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="cases" aria-labelledby="cases-title">
+                    {list.into_iter().map(|c| view! { <Case case=c /> }).collect_view()}
+                </ul>
+            }.into_any()
+        })}
+    }
+}
+
+#[component]
+fn Case(case: CaseView) -> impl IntoView {
+    let ui = use_ui();
+    let parents: Vec<String> = case
+        .parents
+        .iter()
+        .map(|p| p.display_name.clone())
+        .collect();
+    let (title, parents_line) = match &case.youth {
+        Some(y) => (y.display_name.clone(), parents.join(", ")),
+        None => (parents.join(", "), String::new()),
+    };
+    let unread = case.unread;
+    let threads = case.threads.clone();
+    view! {
+        <li class="case">
+            <div class="case-head">
+                <strong class="who">{title}</strong>
+                <Show when=move || unread.gt(&0)>
+                    <span class="badge">{unread}<span class="visually-hidden">" "{ui.text(K::Unread)}</span></span>
+                </Show>
+            </div>
+            <Show when={let p = parents_line.clone(); move || !p.is_empty()}>
+                <p class="hint">{ui.text(K::ParentsLabel)}": "{parents_line.clone()}</p>
+            </Show>
+            <Show when={let t = threads.clone(); move || t.is_empty()}>
+                <p class="hint">{ui.text(K::NoThreadYet)}</p>
+            </Show>
+            <div class="row">
+                {threads.into_iter().map(|t| {
+                    let label = match t.kind {
+                        ThreadKind::Youth => K::ThreadYouthShort,
+                        ThreadKind::Parents => K::ThreadParentsShort,
+                        _ => K::ThreadFamilyShort,
+                    };
+                    let id = t.id.clone();
+                    let unread = t.unread;
+                    view! {
+                        <button class="case-thread" data-thread=t.id.to_string() on:click=move |_| ui.selected.set(Some(id.clone()))>
+                            {ui.text(label)}
+                            <Show when=move || unread.gt(&0)>
+                                " "<span class="badge">{unread}<span class="visually-hidden">" "{ui.text(K::Unread)}</span></span>
+                            </Show>
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+        </li>
+    }
+}
