@@ -4,7 +4,8 @@
 //! - `crypto`: seal/open/verify cost per message for 2, 5 and 10 devices (no server);
 //! - `throughput`: envelopes accepted per second ([`throughput`]);
 //! - `latency`: POST-to-WebSocket-announcement latency with many idle sockets ([`latency`]);
-//! - `memory`: server RSS per idle WebSocket ([`memory`]).
+//! - `memory`: server RSS per idle WebSocket ([`memory`]);
+//! - `long-thread`: a device opening a conversation of 10,000 messages ([`long_thread`]).
 //!
 //! Server subcommands only talk to `http://127.0.0.1:<port>`; they log in as a caseworker
 //! (password from `SAMTALE_PASSWORD`) and create their own youths through invitations. Results
@@ -15,6 +16,7 @@ mod api;
 mod crypto;
 mod envelopes;
 mod latency;
+mod long_thread;
 mod memory;
 mod population;
 mod procfs;
@@ -50,6 +52,8 @@ enum Command {
     Latency(latency::Args),
     /// Open idle WebSockets; report the server's resident memory per socket.
     Memory(memory::Args),
+    /// Fill one conversation through the server, then time what a device does to open it.
+    LongThread(long_thread::Args),
 }
 
 fn main() -> Result<()> {
@@ -66,6 +70,7 @@ fn main() -> Result<()> {
                 Command::Throughput(args) => throughput::run(args).await,
                 Command::Latency(args) => latency::run(args).await,
                 Command::Memory(args) => memory::run(args).await,
+                Command::LongThread(args) => long_thread::run(args).await,
             }
         };
         tokio::time::timeout(limit, work)
