@@ -389,6 +389,15 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
     sara.set_size(390, 844).await?;
     sara.wait("#message", T).await?;
     capture(&sara, "phone-caseworker-conversation").await?;
+    // On the phone the list is a screen of its own: back to it, and her youths and families.
+    sara.click(&sara.wait(".conversation .back", T).await?)
+        .await?;
+    sara.click(&sara.wait("#tab-cases", T).await?).await?;
+    sara.wait(".case .case-thread", T).await?;
+    capture(&sara, "phone-caseload").await?;
+    sara.click(&sara.wait("#open-invite", T).await?).await?;
+    sara.wait("#invite-name", T).await?;
+    capture(&sara, "phone-invite").await?;
     mikkel
         .click(&mikkel.wait("#close-settings", T).await?)
         .await?;

@@ -642,3 +642,141 @@ async fn guessing_from_one_address_is_rate_limited() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// A device login signed by `signer` for `device` at `at_ms`.
+fn device_login(signer: &DeviceIdentity, device: &samtale_proto::DeviceId, at_ms: i64) -> Value {
+    let signature = signer.sign_bytes(&device_login_bytes(device, at_ms));
+    json!({"device": device, "at_ms": at_ms, "signature": B64(signature.to_vec())})
+}
+
+/// A citizen's key-signed login: only the device's own key, a time near the server's and later
+/// than the last one, and only for youths and parents. Every refusal hands out no session, and
+/// a forged attempt does not use up the time for the real device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_login_needs_the_key_a_fresh_time_and_a_citizen() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    bootstrap(&storage, "esbjerg")?;
+    let server = Server::start(storage, &[])?;
+    let api = Api {
+        base: server.url(),
+        http: Client::new(),
+    };
+    let sara = api.login("esbjerg").await;
+    let youth = api.join(&api.invite(&sara, None).await.server_part).await;
+    let other = api.join(&api.invite(&sara, None).await.server_part).await;
+    let path = "/v1/session/device";
+    let at = now();
+
+    // Forged first: another device's key, and a signature over another device's id.
+    let forged = [
+        device_login(&other.identity, &youth.device, at),
+        {
+            let mut v = device_login(&youth.identity, &other.device, at);
+            v["device"] = json!(youth.device);
+            v
+        },
+        json!({"device": youth.device, "at_ms": at, "signature": B64(vec![0; 64])}),
+        json!({"device": youth.device, "at_ms": at, "signature": B64(vec![1; 3])}),
+        device_login(
+            &youth.identity,
+            &id(samtale_proto::DeviceId::from_parts),
+            at,
+        ),
+    ];
+    for body in &forged {
+        refused(
+            api.post(path, None, body).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        );
+    }
+    // A clock far off either way.
+    for skew in [-600_000, 600_000] {
+        let got = api
+            .post(
+                path,
+                None,
+                &device_login(&youth.identity, &youth.device, at + skew),
+            )
+            .await;
+        assert!(
+            got.1["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("clock")),
+            "{}",
+            got.1
+        );
+        refused(got, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    // Malformed bodies.
+    refused(
+        api.post(path, None, &json!({"device": youth.device, "at_ms": at}))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    let mut extra = device_login(&youth.identity, &youth.device, at);
+    extra["password"] = json!("x");
+    refused(
+        api.post(path, None, &extra).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    // Staff log in with their password, not their key.
+    refused(
+        api.post(path, None, &device_login(&sara.identity, &sara.device, at))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+
+    // The real device at the same time as the forgeries: taken, and the session works.
+    let (status, v) = api
+        .post(
+            path,
+            None,
+            &device_login(&youth.identity, &youth.device, at),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let session: SessionInfo = serde_json::from_value(v)?;
+    assert_eq!(
+        (&session.user.id, &session.device),
+        (&youth.user, &youth.device)
+    );
+    let (status, me) = api
+        .call(Method::GET, "/v1/me", Some(&session.token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+
+    // Replayed, or older than the last one: refused.
+    for again in [at, at - 1] {
+        refused(
+            api.post(
+                path,
+                None,
+                &device_login(&youth.identity, &youth.device, again),
+            )
+            .await,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        );
+    }
+    let (status, v) = api
+        .post(
+            path,
+            None,
+            &device_login(&youth.identity, &youth.device, at + 1),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "a later time is taken: {v}");
+    Ok(())
+}

@@ -247,7 +247,39 @@ impl Client {
         if expires - now_ms() > 7 * 24 * 3600 * 1000 {
             return Ok(());
         }
-        let fresh_session = s.api.refresh().await?;
+        match s.api.refresh().await {
+            Ok(fresh_session) => self.keep_session(&fresh_session),
+            // Expired, or replaced by a refresh whose answer was lost: a citizen's device
+            // logs in again with its key.
+            Err(e) if e.is_unauthorized() => self.renew_by_device().await,
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A youth's or parent's device logs in again by signing the time with its own key, for
+    /// when the server no longer takes the session. Staff log in with their password instead.
+    pub async fn renew_by_device(&self) -> Result<(), ClientError> {
+        let s = self.session()?;
+        if s.role.is_staff() {
+            return Err(ClientError::NotSignedIn);
+        }
+        let at_ms = now_ms();
+        let signature = s
+            .identity
+            .sign_bytes(&samtale_proto::api::device_login_bytes(&s.device, at_ms));
+        let fresh_session = s
+            .api
+            .device_login(&samtale_proto::api::DeviceLoginRequest {
+                device: s.device.clone(),
+                at_ms,
+                signature: B64(signature.to_vec()),
+            })
+            .await?;
+        self.keep_session(&fresh_session)
+    }
+
+    /// Stores a new session token and uses it from now on.
+    fn keep_session(&self, fresh_session: &SessionInfo) -> Result<(), ClientError> {
         {
             let db = self.db();
             set_meta(&db, meta::TOKEN, &fresh_session.token)?;
@@ -259,7 +291,10 @@ impl Client {
         }
         let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(cur) = guard.as_mut() {
-            cur.api = cur.api.clone().with_token(Some(fresh_session.token));
+            cur.api = cur
+                .api
+                .clone()
+                .with_token(Some(fresh_session.token.clone()));
         }
         Ok(())
     }

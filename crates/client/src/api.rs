@@ -104,6 +104,9 @@ impl Api {
     pub async fn refresh(&self) -> Result<SessionInfo, ClientError> {
         self.post("/v1/session/refresh", &()).await
     }
+    pub async fn device_login(&self, req: &DeviceLoginRequest) -> Result<SessionInfo, ClientError> {
+        self.post("/v1/session/device", req).await
+    }
     pub async fn me(&self) -> Result<MeResponse, ClientError> {
         self.send(self.request(Method::GET, "/v1/me")).await
     }

@@ -60,6 +60,17 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The server no longer accepts this session (expired, replaced, or revoked).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Server {
+                code: ErrorCode::Unauthorized,
+                ..
+            }
+        )
+    }
+
     /// True when retrying later can succeed (network or server trouble), false when the request
     /// itself is refused and retrying would only repeat the refusal.
     pub fn is_retryable(&self) -> bool {

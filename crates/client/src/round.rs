@@ -9,7 +9,7 @@ use std::time::Duration;
 use rusqlite::params;
 use samtale_proto::api::ReceiptRequest;
 use samtale_proto::{
-    EnvelopeId, ErrorCode, EventBody, InboxEvent, MAX_PAGE, ReceiptKind, SealedEnvelope, ThreadId,
+    EnvelopeId, EventBody, InboxEvent, MAX_PAGE, ReceiptKind, SealedEnvelope, ThreadId,
 };
 
 use crate::db::{get_meta, set_meta};
@@ -33,8 +33,33 @@ impl Client {
     }
 
     /// A round, with what the WebSocket announced. Returns the report and how long until the
-    /// outbox wants another try.
+    /// outbox wants another try. When the server no longer takes the session, a citizen's
+    /// device logs in again with its key and the round runs once more; only when that fails
+    /// too is the person told they are signed out.
     pub(crate) async fn sync_round(
+        &self,
+        announced: Option<u64>,
+        catch_up: bool,
+    ) -> Result<(SyncReport, Option<Duration>), ClientError> {
+        match self.sync_round_once(announced, catch_up).await {
+            Err(e) if e.is_unauthorized() => {
+                let again = match self.renew_by_device().await {
+                    Ok(()) => self.sync_round_once(announced, catch_up).await,
+                    Err(renewal) => {
+                        tracing::warn!(error = %renewal, "the session could not be renewed");
+                        Err(e)
+                    }
+                };
+                if again.as_ref().is_err_and(ClientError::is_unauthorized) {
+                    self.emit(ClientEvent::SignedOut);
+                }
+                again
+            }
+            other => other,
+        }
+    }
+
+    async fn sync_round_once(
         &self,
         announced: Option<u64>,
         catch_up: bool,
@@ -128,18 +153,6 @@ impl Client {
         })
     }
 
-    fn signed_out_if(&self, e: &ClientError) {
-        if matches!(
-            e,
-            ClientError::Server {
-                code: ErrorCode::Unauthorized,
-                ..
-            }
-        ) {
-            self.emit(ClientEvent::SignedOut);
-        }
-    }
-
     async fn push_one(&self, s: &Session, id: &str) -> Result<Pushed, ClientError> {
         let row: Option<(String, u32)> = {
             let db = self.db();
@@ -182,17 +195,9 @@ impl Client {
                 )?;
                 Ok(Pushed::Retry)
             }
+            // Not a refusal of the envelope: the round renews the session and tries again.
+            Err(e) if e.is_unauthorized() => Err(e),
             Err(e) => {
-                self.signed_out_if(&e);
-                if matches!(
-                    e,
-                    ClientError::Server {
-                        code: ErrorCode::Unauthorized,
-                        ..
-                    }
-                ) {
-                    return Err(e);
-                }
                 let db = self.db();
                 let tx = db.unchecked_transaction()?;
                 tx.execute(
@@ -250,12 +255,10 @@ impl Client {
             let result = s.api.post_receipts(&req).await;
             match result {
                 Ok(()) => {}
-                Err(e) if e.is_retryable() => return Err(e),
+                // Kept for the next round: the network, or a session to renew.
+                Err(e) if e.is_retryable() || e.is_unauthorized() => return Err(e),
                 // Refused for good (e.g. no longer a member): drop them rather than retry forever.
-                Err(e) => {
-                    self.signed_out_if(&e);
-                    tracing::warn!(error = %e, "receipts refused");
-                }
+                Err(e) => tracing::warn!(error = %e, "receipts refused"),
             }
             let db = self.db();
             let tx = db.unchecked_transaction()?;
@@ -277,11 +280,7 @@ impl Client {
         let mut incoming = BTreeSet::new();
         let mut received = 0u32;
         loop {
-            let page = s
-                .api
-                .inbox(since, MAX_PAGE)
-                .await
-                .inspect_err(|e| self.signed_out_if(e))?;
+            let page = s.api.inbox(since, MAX_PAGE).await?;
             for ev in &page.events {
                 match self.apply_event(s, ev).await? {
                     Some(Applied::Received(t)) => {

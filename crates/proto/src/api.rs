@@ -113,6 +113,35 @@ pub struct LoginRequest {
     pub new_device: Option<DeviceRegistration>,
 }
 
+/// `POST /v1/session/device`: a youth's or parent's device gets a new session by signing with
+/// its own key, since citizens have no password: a session that expired while the app was
+/// unused, or a refresh answer lost on the way, must not lock them out for good. Staff log in
+/// with their password instead.
+///
+/// `signature` is ed25519 by the device's signing key over [`device_login_bytes`]. `at_ms` must
+/// be within [`DEVICE_LOGIN_SKEW_MS`] of the server's clock and later than this device's
+/// previous device login, so a captured request cannot be used again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceLoginRequest {
+    pub device: DeviceId,
+    pub at_ms: i64,
+    pub signature: B64,
+}
+
+/// How far a device login's `at_ms` may be from the server's clock.
+pub const DEVICE_LOGIN_SKEW_MS: i64 = 120_000;
+
+/// The bytes a device signs to log in: a domain tag, the device id and the time, so the
+/// signature means nothing anywhere else.
+pub fn device_login_bytes(device: &DeviceId, at_ms: i64) -> Vec<u8> {
+    let mut out = b"samtale/device-login/v1\0".to_vec();
+    out.extend_from_slice(device.as_str().as_bytes());
+    out.push(0);
+    out.extend_from_slice(&at_ms.to_be_bytes());
+    out
+}
+
 /// A session, as returned by login, join and refresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {

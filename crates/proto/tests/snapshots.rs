@@ -16,9 +16,10 @@ use serde::de::DeserializeOwned;
 
 use samtale_proto::api::{
     AckRequest, CreateInvitation, CreateStaff, CreateThread, DeviceInfo, DeviceKeys,
-    DeviceRegistration, Health, InvitationInfo, JoinPreview, JoinPreviewRequest, JoinProof,
-    JoinRequest, LoginRequest, MeResponse, MemberInfo, PostEnvelopeResponse, ReceiptRequest, Role,
-    SessionInfo, SetMembers, TenantInfo, ThreadInfo, ThreadKind, UserInfo,
+    DeviceLoginRequest, DeviceRegistration, Health, InvitationInfo, JoinPreview,
+    JoinPreviewRequest, JoinProof, JoinRequest, LoginRequest, MeResponse, MemberInfo,
+    PostEnvelopeResponse, ReceiptRequest, Role, SessionInfo, SetMembers, TenantInfo, ThreadInfo,
+    ThreadKind, UserInfo,
 };
 use samtale_proto::invite::{ProofKind, format_code, qr_payload};
 use samtale_proto::payload::MessagePayload;
@@ -592,6 +593,30 @@ fn login_request() {
             }),
         }
     );
+}
+
+#[test]
+fn device_login_request() {
+    snap!(
+        "device_login_request",
+        DeviceLoginRequest {
+            device: youth_device_id(),
+            at_ms: T0_MS,
+            signature: B64(vec![0x51; 64]),
+        }
+    );
+    assert_rejects_unknown_field(&DeviceLoginRequest {
+        device: youth_device_id(),
+        at_ms: T0_MS,
+        signature: B64(vec![0x51; 64]),
+    });
+}
+
+/// What a device signs to log in: pinned byte for byte, like the envelope's signed bytes.
+#[test]
+fn device_login_signing_bytes() {
+    let bytes = samtale_proto::api::device_login_bytes(&youth_device_id(), T0_MS);
+    insta::assert_snapshot!("device_login_signing_bytes_hex", hex(&bytes));
 }
 
 #[test]

@@ -31,6 +31,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/health", get(health))
         .route("/v1/login", post(session::login::<S>))
         .route("/v1/session/refresh", post(session::refresh::<S>))
+        .route("/v1/session/device", post(session::device_login::<S>))
         .route("/v1/logout", post(session::logout::<S>))
         .route("/v1/me", get(session::me::<S>))
         .route("/v1/admin/users", post(session::create_staff::<S>))

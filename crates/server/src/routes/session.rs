@@ -1,4 +1,5 @@
-//! Staff login, session refresh (rotation) and logout, `me`, and the admin's staff creation.
+//! Staff login, a citizen device's key-signed login, session refresh (rotation) and logout,
+//! `me`, and the admin's staff creation.
 
 use std::net::SocketAddr;
 
@@ -6,7 +7,8 @@ use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use samtale_proto::api::{
-    CreateStaff, DeviceInfo, LoginRequest, MeResponse, Role, SessionInfo, TenantInfo, UserInfo,
+    CreateStaff, DEVICE_LOGIN_SKEW_MS, DeviceInfo, DeviceLoginRequest, LoginRequest, MeResponse,
+    Role, SessionInfo, TenantInfo, UserInfo, device_login_bytes,
 };
 use samtale_proto::{ErrorCode, EventBody, UserId};
 
@@ -78,19 +80,70 @@ pub async fn login<S: Store>(
             ));
         }
     };
-    let (info, record) = new_session(&st, &user, &device.id);
+    start_session(&st, &user, &device.id, "session.login").await
+}
+
+/// Stores a new session for `user` on `device`, audited as `action`.
+async fn start_session<S: Store>(
+    st: &AppState<S>,
+    user: &User,
+    device: &samtale_proto::DeviceId,
+    action: &str,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let (info, record) = new_session(st, user, device);
     st.store.create_session(&record).await?;
     audit(
-        &st,
-        audit_entry(
-            &user.tenant,
-            Some(&user.id),
-            "session.login",
-            device.id.as_str(),
-        ),
+        st,
+        audit_entry(&user.tenant, Some(&user.id), action, device.as_str()),
     )
     .await?;
     Ok(Json(info))
+}
+
+/// A youth's or parent's device logs in by signing the time with its own key (citizens have no
+/// password). Refused without telling why beyond what the person can act on: a clock that is
+/// off, or a device that cannot log in (unknown, staff, wrong signature, or a replayed request).
+pub async fn device_login<S: Store>(
+    State(st): State<AppState<S>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<DeviceLoginRequest>,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let ip = addr.ip();
+    if !st.failures.allowed(ip) {
+        return Err(ApiError::rate_limited());
+    }
+    if (req.at_ms - now_ms()).abs() > DEVICE_LOGIN_SKEW_MS {
+        return Err(ApiError::unauthorized(
+            "this device's clock is more than two minutes off; set the right time and try again",
+        ));
+    }
+    let cannot = || {
+        st.failures.record_failure(ip);
+        ApiError::unauthorized(
+            "this device cannot log in; if it keeps happening, ask your caseworker for a new invitation",
+        )
+    };
+    let Some(device) = st.store.device(&req.device).await? else {
+        return Err(cannot());
+    };
+    let Some(user) = st.store.user(&device.user).await? else {
+        return Err(cannot());
+    };
+    if user.role.is_staff() {
+        return Err(ApiError::forbidden(
+            "staff log in with their username and password",
+        ));
+    }
+    let signed = device_login_bytes(&device.id, req.at_ms);
+    if samtale_crypto::verify_signature(&device.keys(), &signed, req.signature.as_slice()).is_err()
+    {
+        return Err(cannot());
+    }
+    // Only after the signature: a forged request must not use up a time.
+    if !st.store.claim_device_login(&device.id, req.at_ms).await? {
+        return Err(cannot());
+    }
+    start_session(&st, &user, &device.id, "session.device_login").await
 }
 
 /// Replaces the caller's token with a new one; the old one stops working at once.

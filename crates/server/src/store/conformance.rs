@@ -41,6 +41,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_tenants(store).await;
     check_users(store).await;
     check_devices(store).await;
+    check_device_logins(store).await;
     check_sessions(store).await;
     check_invitations(store).await;
     check_redeem_atomicity(store).await;
@@ -571,6 +572,38 @@ pub async fn check_devices<S: Store>(store: &S) {
         vec![(b.id.clone(), 3)],
         "a refused add_device spent a sequence number"
     );
+}
+
+/// A device login is claimed once per time: later ones pass, the same or an older one (a
+/// replay) does not, and claims on one device leave others alone. Parallel claims of one time
+/// let exactly one through.
+pub async fn check_device_logins<S: Store>(store: &S) {
+    let t = make_tenant(store).await;
+    let youth = make_citizen(store, &t, Role::Youth).await;
+    let a = make_device(store, &youth).await;
+    let b = make_device(store, &youth).await;
+    let at = now_ms();
+    assert!(ok(store.claim_device_login(&a.id, at).await, "first"));
+    assert!(!ok(store.claim_device_login(&a.id, at).await, "replay"));
+    assert!(!ok(store.claim_device_login(&a.id, at - 1).await, "older"));
+    assert!(ok(
+        store.claim_device_login(&b.id, at - 1).await,
+        "other device"
+    ));
+    assert!(ok(store.claim_device_login(&a.id, at + 1).await, "later"));
+    assert!(!ok(
+        store
+            .claim_device_login(&fresh(DeviceId::from_parts), at)
+            .await,
+        "unknown device"
+    ));
+    let claims = join_all((0..8).map(|_| store.claim_device_login(&b.id, at + 10))).await;
+    let won = claims
+        .into_iter()
+        .map(|r| ok(r, "parallel claim"))
+        .filter(|w| *w)
+        .count();
+    assert_eq!(won, 1, "parallel claims of one time");
 }
 
 /// Sessions are found by token hash; rotation swaps atomically and needs the old one.

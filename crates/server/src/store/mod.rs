@@ -171,6 +171,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         since: u64,
         limit: u32,
     ) -> impl Future<Output = R<Vec<InboxEvent>>> + Send;
+    /// Records a key-signed login of `device` made at `at_ms`, if that is later than its last
+    /// one; false (and nothing changed) for a replayed or older one, or an unknown device.
+    fn claim_device_login(
+        &self,
+        device: &DeviceId,
+        at_ms: i64,
+    ) -> impl Future<Output = R<bool>> + Send;
     /// Records that `device` holds its user's inbox up to `seq` (never moves backwards).
     fn ack(&self, device: &DeviceId, seq: u64) -> impl Future<Output = R<()>> + Send;
     /// Deletes inbox entries every device of their user has acknowledged and that are older than

@@ -44,7 +44,10 @@ use super::{
 };
 
 /// Numbered migrations: entry `i` is version `i + 1`. Never edit a shipped one: append.
-const MIGRATIONS: &[&str] = &[include_str!("schema_postgres.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_postgres.sql"),
+    include_str!("schema_postgres_2.sql"),
+];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).
 const MIGRATION_LOCK: i64 = 0x7361_6d74_616c_6501;
@@ -965,6 +968,18 @@ impl Store for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn claim_device_login(&self, device: &DeviceId, at_ms: i64) -> Result<bool, StoreError> {
+        let conn = self.conn().await?;
+        let n = execute(
+            &conn,
+            "UPDATE devices SET last_login_ms = $2 WHERE id = $1 AND last_login_ms < $2",
+            &[&device.as_str(), &at_ms],
+        )
+        .await
+        .map_err(backend)?;
+        Ok(n == 1)
     }
 
     async fn ack(&self, device: &DeviceId, seq: u64) -> Result<(), StoreError> {

@@ -21,7 +21,10 @@ use super::{
     User,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("schema_sqlite.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_sqlite.sql"),
+    include_str!("schema_sqlite_2.sql"),
+];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;
 /// Reader connections kept open between reads. Enough for the blocking pool's usual
@@ -895,6 +898,20 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+        })
+        .await
+    }
+
+    async fn claim_device_login(&self, device: &DeviceId, at_ms: i64) -> Result<bool, StoreError> {
+        let device = device.clone();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE devices SET last_login_ms = ?2 WHERE id = ?1 AND last_login_ms < ?2",
+                    params![device.as_str(), at_ms],
+                )
+                .map_err(backend)?;
+            Ok(n == 1)
         })
         .await
     }

@@ -1,0 +1,2 @@
+-- 2: the time of each device's last key-signed login, so a captured one cannot be replayed.
+ALTER TABLE devices ADD COLUMN last_login_ms INTEGER NOT NULL DEFAULT 0;
