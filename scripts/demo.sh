@@ -15,7 +15,7 @@ ensure_app_build_deps
 log "building (the first time takes a while: about 25 minutes on two cores)"
 bash scripts/build-ui.sh
 cargo build --release --locked -p samtale-server -p samtale-cli -p samtale-app --features samtale-app/custom-protocol
-BIN=$PWD/target/release
+BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release
 DEMO=${SAMTALE_DEMO_DIR:-$PWD/demo-data}
 LISTEN=${SAMTALE_LISTEN:-127.0.0.1:8080}
 URL="http://$LISTEN"
@@ -72,14 +72,14 @@ cat <<MSG
   Samtale demo is running on $URL (data in $DEMO; Ctrl-C stops it).
 
   The caseworker's conversations:
-    target/release/samtale --profile $DEMO/sara threads
-    target/release/samtale --profile $DEMO/sara read $family
+    $BIN/samtale --profile $DEMO/sara threads
+    $BIN/samtale --profile $DEMO/sara read $family
 
   Answer as the youth, then read it as the caseworker (with read marks):
-    target/release/samtale --profile $DEMO/mikkel send $family "Tak, jeg kommer!"
-    target/release/samtale --profile $DEMO/sara read $family
+    $BIN/samtale --profile $DEMO/mikkel send $family "Tak, jeg kommer!"
+    $BIN/samtale --profile $DEMO/sara read $family
 
-  Safety codes to compare:  target/release/samtale --profile $DEMO/sara people
+  Safety codes to compare:  $BIN/samtale --profile $DEMO/sara people
 
 MSG
 wait $SERVER

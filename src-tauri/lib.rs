@@ -26,6 +26,8 @@ pub fn run() -> Result<(), tauri::Error> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in log files.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

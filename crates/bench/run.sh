@@ -3,10 +3,12 @@
 # `samtale-server` on 127.0.0.1 with its own SQLite directory (and throughput once more against a
 # throwaway PostgreSQL database on postgres://postgres@127.0.0.1:5432, dropped afterwards).
 #
-# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres ...]   (default: all)
+# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread ...]
+#        (default: all)
 #        crates/bench/run.sh profile-throughput profile-latency profile-postgres
 #        (diagnostics, not in the default; the first two need `perf`)
-# Sizes come from the environment: MESSAGES CLIENTS YOUTHS IDLE RATE DURATION SOCKETS ITERATIONS.
+# Sizes come from the environment: MESSAGES CLIENTS YOUTHS IDLE RATE DURATION SOCKETS ITERATIONS
+# THREAD_MESSAGES.
 # QUIET_WAIT=N (seconds, default 0): before each measurement wait up to N s for the machine to be
 # idle (other processes below 0.1 core over one second), since the numbers are sensitive to it.
 # Output: human-readable on stdout; each step's log and RESULT line under $OUT
@@ -17,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 STEPS=("$@")
-[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres)
+[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres long-thread)
 
 MESSAGES=${MESSAGES:-50000}
 CLIENTS=${CLIENTS:-32}
@@ -27,6 +29,7 @@ RATE=${RATE:-1000}
 DURATION=${DURATION:-10}
 SOCKETS=${SOCKETS:-10000}
 ITERATIONS=${ITERATIONS:-2000}
+THREAD_MESSAGES=${THREAD_MESSAGES:-10000}
 QUIET_WAIT=${QUIET_WAIT:-0}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 OUT=${OUT:-$ROOT/target/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -35,8 +38,9 @@ OUT=${OUT:-$ROOT/target/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 ulimit -n "$(ulimit -Hn)"
 
 cargo build --release -p samtale-server -p samtale-bench
-SERVER=$ROOT/target/release/samtale-server
-LOAD=$ROOT/target/release/samtale-load
+BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release
+SERVER=$BIN/samtale-server
+LOAD=$BIN/samtale-load
 
 export SAMTALE_PASSWORD="bench-password-$$"
 export RUST_LOG=${RUST_LOG:-warn}
@@ -190,6 +194,13 @@ for step in "${STEPS[@]}"; do
             psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"
             PG_DB=""
             unset SAMTALE_DATABASE_URL
+            ;;
+        long-thread)
+            use_storage "$WORK/sqlite-long-thread"
+            start_server || exit 1
+            # shellcheck disable=SC2046
+            measure long-thread "$LOAD" long-thread $(target) --messages "$THREAD_MESSAGES"
+            stop_server
             ;;
         profile-throughput)
             # Where the server's CPU goes while it takes envelopes as fast as it can.

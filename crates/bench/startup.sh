@@ -32,10 +32,10 @@ for i in $(seq 1 "$RUNS"); do
   SAMTALE_PROFILE="$WORK/profile" SAMTALE_DB_KEY="$KEY" SAMTALE_SERVER="http://127.0.0.1:9" \
     RUST_LOG=samtale_app=info "$APP" 2>"$log" &
   pid=$!
-  for _ in $(seq 1 600); do grep -q "first screen ready" "$log" && break; sleep 0.05; done
+  for _ in $(seq 1 600); do grep -q "first screen ready" "$log" 2>/dev/null && break; sleep 0.05; done
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  line=$(grep "first screen ready" "$log" || true)
+  line=$(sed "s/\x1b\[[0-9;]*m//g" "$log" | grep "first screen ready" || true)
   [ -n "$line" ] || { echo "run $i: no ready line within 30 s; log:" >&2; cat "$log" >&2; exit 1; }
   ready=$(sed -n 's/.*unix_ms=\([0-9]*\).*/\1/p' <<<"$line")
   inside=$(sed -n 's/.*since_start_ms=\([0-9]*\).*/\1/p' <<<"$line")

@@ -89,6 +89,9 @@ catalogue! {
     Empty => "Skriv noget først.", "Write something first.";
     LoadingOlder => "Henter ældre beskeder …", "Loading older messages …";
     ScrollForOlder => "Rul op for at se ældre beskeder", "Scroll up for older messages";
+    SignedOutTitle => "Du er logget ud", "You are signed out";
+    SignedOutStaff => "Din session er udløbet. Log ind igen for at fortsætte; dine samtaler er stadig her.", "Your session has ended. Log in again to continue; your conversations are still here.";
+    SignedOutCitizen => "Denne enhed er ikke længere tilsluttet Samtale. Bed din sagsbehandler om en ny invitation.", "This device is no longer connected to Samtale. Ask your caseworker for a new invitation.";
     Cases => "Unge og familier", "Young people and families";
     CasesEmpty => "Ingen unge endnu. Inviter en ung for at komme i gang.", "No young people yet. Invite one to get started.";
     ParentsLabel => "Forældre", "Parents";

@@ -64,8 +64,9 @@ impl Ui {
         });
     }
 
+    /// The text for `key`; inside a reactive closure it follows the language.
     pub fn tr(&self, key: K) -> &'static str {
-        t(self.lang.get_untracked(), key)
+        t(self.lang.get(), key)
     }
 
     /// A reactive text: follows the language.

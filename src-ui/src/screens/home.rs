@@ -86,6 +86,29 @@ pub fn Home() -> impl IntoView {
             <Show when=move || show_settings.get()>
                 <SettingsPanel open=show_settings />
             </Show>
+            <Show when=move || ui.signed_out.get()>
+                <SignedOut />
+            </Show>
+        </div>
+    }
+}
+
+/// The server no longer takes this device's session and the device could not log in again by
+/// itself: staff log in with their password (their conversations stay on the device); a
+/// citizen's device has been removed, and only a new invitation helps.
+#[component]
+fn SignedOut() -> impl IntoView {
+    let ui = use_ui();
+    view! {
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="signed-out-title">
+            <section class="settings">
+                <h2 id="signed-out-title">{ui.text(K::SignedOutTitle)}</h2>
+                {move || if ui.is_staff() {
+                    view! { <p>{ui.text(K::SignedOutStaff)}</p><super::welcome::LoginForm /> }.into_any()
+                } else {
+                    view! { <p role="alert">{ui.text(K::SignedOutCitizen)}</p> }.into_any()
+                }}
+            </section>
         </div>
     }
 }

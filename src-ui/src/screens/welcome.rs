@@ -116,7 +116,7 @@ fn JoinForm() -> impl IntoView {
 }
 
 #[component]
-fn LoginForm() -> impl IntoView {
+pub(super) fn LoginForm() -> impl IntoView {
     let ui = use_ui();
     let server = RwSignal::new(String::new());
     let tenant = RwSignal::new(String::new());
@@ -141,7 +141,10 @@ fn LoginForm() -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             match invoke::<_, Account>(LOGIN, &args).await {
-                Ok(a) => ui.account.set(Some(a)),
+                Ok(a) => {
+                    ui.signed_out.set(false);
+                    ui.account.set(Some(a));
+                }
                 Err(e) => error.set(Some(ui.error(&e))),
             }
             busy.set(false);
