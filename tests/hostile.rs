@@ -780,3 +780,64 @@ async fn device_login_needs_the_key_a_fresh_time_and_a_citizen() -> anyhow::Resu
     assert_eq!(status, StatusCode::OK, "a later time is taken: {v}");
     Ok(())
 }
+
+/// Guesses at one invitation sent all at once are counted before any is compared: no more
+/// than the limit (5) are ever checked, whatever the concurrency, and the invitation is locked
+/// for the right code afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_at_one_invitation_stay_within_the_limit() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    bootstrap(&storage, "herning")?;
+    // The per-address limit out of the way: this is about the invitation's own count.
+    let server = Server::start(storage, &["--failures-per-window", "1000"])?;
+    let api = Api {
+        base: server.url(),
+        http: Client::new(),
+    };
+    let sara = api.login("herning").await;
+    let inv = api.invite(&sara, None).await;
+    let guesses: Vec<String> = (0..40)
+        .map(|i| format!("{}{:04}", &inv.server_part[..4], i))
+        .filter(|g| *g != inv.server_part)
+        .collect();
+    let requests: Vec<JoinPreviewRequest> = guesses
+        .iter()
+        .map(|code| JoinPreviewRequest { code: code.clone() })
+        .collect();
+    let answers = futures_util::future::join_all(
+        requests
+            .iter()
+            .map(|req| api.post("/v1/join/preview", None, req)),
+    )
+    .await;
+    let mut checked = 0;
+    for (status, v) in &answers {
+        assert_eq!(*status, StatusCode::FORBIDDEN, "{v}");
+        assert_eq!(v["code"], "invalid_invitation", "{v}");
+        if !v["message"].as_str().unwrap_or_default().contains("locked") {
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        5,
+        "codes compared out of {} parallel guesses",
+        answers.len()
+    );
+    let (status, v) = api
+        .post(
+            "/v1/join/preview",
+            None,
+            &JoinPreviewRequest {
+                code: inv.server_part.clone(),
+            },
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"].as_str().unwrap_or_default().contains("locked"),
+        "{v}"
+    );
+    Ok(())
+}

@@ -169,7 +169,10 @@ async fn check_code<S: Store>(
             "the invitation code is not valid; check it and try again",
         ));
     };
-    if inv.failed_attempts >= st.limits.invitation_attempts {
+    // The attempt is counted before the code is compared, in one atomic step, so guesses sent
+    // in parallel cannot all pass a check made before any of them was counted.
+    let attempts = st.store.count_failed_attempt(&inv.id).await?;
+    if attempts > st.limits.invitation_attempts {
         return Err(ApiError::invalid_invitation(
             "the invitation is locked after too many wrong codes; ask your caseworker for a new one",
         ));
@@ -177,11 +180,12 @@ async fn check_code<S: Store>(
     let hash: [u8; 32] = Sha256::digest(code.as_bytes()).into();
     if hash != inv.check_hash {
         st.failures.record_failure(ip);
-        st.store.count_failed_attempt(&inv.id).await?;
         return Err(ApiError::invalid_invitation(
             "the invitation code is not valid; check it and try again",
         ));
     }
+    // A right code costs nothing (preview and join both check it).
+    st.store.release_attempt(&inv.id).await?;
     if inv.expires_at_ms <= now_ms() {
         return Err(ApiError::invalid_invitation(
             "the invitation has expired; ask your caseworker for a new one",

@@ -755,6 +755,28 @@ pub async fn check_invitations<S: Store>(store: &S) {
     );
     let counted = ok(store.invitation(&inv.id).await, "invitation").map(|i| i.failed_attempts);
     assert_eq!(counted, Some(2));
+    // A right code gives its attempt back; never below zero.
+    ok(store.release_attempt(&inv.id).await, "release");
+    let counted = ok(store.invitation(&inv.id).await, "invitation").map(|i| i.failed_attempts);
+    assert_eq!(counted, Some(1));
+    ok(store.release_attempt(&inv.id).await, "release");
+    ok(store.release_attempt(&inv.id).await, "release at zero");
+    let counted = ok(store.invitation(&inv.id).await, "invitation").map(|i| i.failed_attempts);
+    assert_eq!(counted, Some(0));
+    assert_eq!(
+        ok(
+            store.count_failed_attempt(&inv.id).await,
+            "attempt after release"
+        ),
+        1
+    );
+    assert_eq!(
+        ok(
+            store.count_failed_attempt(&inv.id).await,
+            "attempt after release"
+        ),
+        2
+    );
     assert_not_found(
         store
             .count_failed_attempt(&fresh(InvitationId::from_parts))

@@ -115,8 +115,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         lookup: &str,
     ) -> impl Future<Output = R<Option<Invitation>>> + Send;
     fn invitations_by(&self, inviter: &UserId) -> impl Future<Output = R<Vec<Invitation>>> + Send;
-    /// Counts one wrong code against the invitation; returns the new count.
+    /// Counts one attempt at the invitation's code, before the code is compared, and returns
+    /// the new count: counting first is what keeps parallel guesses inside the limit.
     fn count_failed_attempt(&self, id: &InvitationId) -> impl Future<Output = R<u32>> + Send;
+    /// Gives back the attempt a right code counted (never below zero).
+    fn release_attempt(&self, id: &InvitationId) -> impl Future<Output = R<()>> + Send;
     /// Marks the invitation used and creates the user, the device and the session, atomically.
     /// NotFound when it was used meanwhile.
     fn redeem_invitation(

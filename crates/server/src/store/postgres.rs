@@ -711,6 +711,18 @@ impl Store for PgStore {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
+    async fn release_attempt(&self, iid: &InvitationId) -> Result<(), StoreError> {
+        let conn = self.conn().await?;
+        execute(
+            &conn,
+            "UPDATE invitations SET failed_attempts = failed_attempts - 1 WHERE id = $1 AND failed_attempts > 0",
+            &[&iid.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
     async fn redeem_invitation(
         &self,
         iid: &InvitationId,

@@ -660,6 +660,19 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn release_attempt(&self, iid: &InvitationId) -> Result<(), StoreError> {
+        let iid = iid.clone();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE invitations SET failed_attempts = failed_attempts - 1 WHERE id = ?1 AND failed_attempts > 0",
+                [iid.as_str()],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn redeem_invitation(
         &self,
         iid: &InvitationId,
