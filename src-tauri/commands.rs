@@ -184,6 +184,6 @@ pub async fn set_pin(shell: State<'_, Shell>, args: SetPinArgs) -> Res<()> {
 }
 
 #[tauri::command]
-pub fn ready() {
-    crate::shell::ready()
+pub fn ready(args: ReadyArgs) {
+    crate::shell::ready(args)
 }

@@ -20,13 +20,19 @@ pub fn mark_start() {
 
 /// The UI has its first interactive screen up: log how long that took from start, and the
 /// wall clock, so `crates/bench/startup.sh` can measure from before the process existed.
-pub fn ready() {
+pub fn ready(page: samtale_ipc::commands::ReadyArgs) {
     let since_start_ms = STARTED.get().map(|s| s.elapsed().as_millis()).unwrap_or(0);
     let unix_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or(0);
-    tracing::info!(since_start_ms, unix_ms, "first screen ready");
+    tracing::info!(
+        since_start_ms,
+        unix_ms,
+        wasm_start_ms = page.wasm_start_ms.round() as u64,
+        painted_ms = page.painted_ms.round() as u64,
+        "first screen ready"
+    );
 }
 
 pub struct Shell {

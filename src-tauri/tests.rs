@@ -164,7 +164,14 @@ fn the_app_lock_closes_every_command_but_its_own() {
         let e = error(call(&webview, cmd, args).unwrap_err());
         assert_eq!(e.kind, ErrorKind::Locked, "{cmd}");
     }
-    assert!(call(&webview, "ready", json!({})).is_ok());
+    assert!(
+        call(
+            &webview,
+            "ready",
+            json!({"args": {"wasmStartMs": 120.5, "paintedMs": 180.0}})
+        )
+        .is_ok()
+    );
     let s: Settings =
         serde_json::from_value(call(&webview, "settings", json!({})).expect("settings"))
             .expect("settings json");

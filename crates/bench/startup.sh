@@ -39,8 +39,10 @@ for i in $(seq 1 "$RUNS"); do
   [ -n "$line" ] || { echo "run $i: no ready line within 30 s; log:" >&2; cat "$log" >&2; exit 1; }
   ready=$(sed -n 's/.*unix_ms=\([0-9]*\).*/\1/p' <<<"$line")
   inside=$(sed -n 's/.*since_start_ms=\([0-9]*\).*/\1/p' <<<"$line")
+  wasm=$(sed -n 's/.*wasm_start_ms=\([0-9]*\).*/\1/p' <<<"$line")
+  painted=$(sed -n 's/.*painted_ms=\([0-9]*\).*/\1/p' <<<"$line")
   total=$((ready - start))
   totals+=("$total")
-  echo "run $i: ${total} ms from exec to first screen (${inside} ms inside the process)"
+  echo "run $i: ${total} ms from exec to first screen (${inside} ms inside the process; page: wasm main at ${wasm} ms, painted at ${painted} ms)"
 done
 printf '%s\n' "${totals[@]}" | sort -n | awk '{a[NR]=$1} END {printf "median %d ms, min %d ms, max %d ms over %d runs\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), a[1], a[NR], NR}'

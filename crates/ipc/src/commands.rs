@@ -148,6 +148,17 @@ pub fn pin_is_valid(pin: &str) -> bool {
     (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Where the UI's start-up time went, in milliseconds since the page began to load (the
+/// webview's `performance.now()`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyArgs {
+    /// When the wasm's `main` began (the page, script and wasm loaded and compiled).
+    pub wasm_start_ms: f64,
+    /// When the first screen was painted.
+    pub painted_ms: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnlockArgs {

@@ -14,7 +14,7 @@ mod welcome;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use samtale_ipc::commands::{ACCOUNT, Language, READY, SETTINGS, Settings};
+use samtale_ipc::commands::{ACCOUNT, Language, READY, ReadyArgs, SETTINGS, Settings};
 use samtale_ipc::views::Account;
 use samtale_ipc::{ErrorKind, IpcError};
 
@@ -47,7 +47,11 @@ pub fn App() -> impl IntoView {
         // Once the first screen is painted, tell the shell (it logs the start-up time).
         request_animation_frame(|| {
             spawn_local(async {
-                let _ = invoke::<_, ()>(READY, &()).await;
+                let args = ReadyArgs {
+                    wasm_start_ms: crate::wasm_start_ms(),
+                    painted_ms: crate::page_ms(),
+                };
+                let _ = invoke::<_, ()>(READY, &args).await;
             })
         });
     });
