@@ -144,7 +144,10 @@ async fn measure(args: &Args, password: &str, dir: &std::path::Path) -> Result<s
         "  whole thread at once        {}  ({whole_json} bytes as JSON)",
         whole.millis()
     );
-    println!("  mark all {n} read (one POST)  {:.1}ms", ms(mark_time));
+    println!(
+        "  mark all {n} read (receipts sent 500 a request)  {:.1}ms",
+        ms(mark_time)
+    );
     Ok(json!({
         "step": "long-thread",
         "messages": n,
