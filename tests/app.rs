@@ -418,6 +418,73 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
     mikkel.wait_text("Conversations", T).await?;
     capture(&mikkel, "laptop-youth-conversation-en").await?;
 
+    // A long conversation: Hanne (on her phone, the CLI here) writes 70 messages in the family
+    // thread. Mikkel's screen holds only the newest page; scrolling to the top brings the older
+    // ones in above, without jumping away from where he was reading.
+    let threads = samtale_tests::cli_json(&hanne, &["threads"])?;
+    let family = threads
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["kind"] == "family"))
+        .and_then(|t| t["id"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("Hanne has no family thread: {threads}"))?;
+    for i in 1..=70 {
+        samtale_tests::cli(&hanne, &["send", &family, &format!("Besked {i} fra Hanne")])?;
+    }
+    // All of them in (the list's preview shows the last), so the list has stopped changing
+    // under the click.
+    mikkel.wait_text("Besked 70 fra Hanne", T).await?;
+    mikkel
+        .click(
+            &mikkel
+                .wait(&format!(".thread[data-thread='{family}']"), T)
+                .await?,
+        )
+        .await?;
+    // Only the long thread has more than a page: this is its list.
+    mikkel.wait(".messages .older", T).await?;
+    assert_eq!(mikkel.find_all(".messages .bubble").await?.len(), 60);
+    // Opened at the newest: wait for that before scrolling up.
+    let scroll_top = "return document.querySelector('.messages').scrollTop;";
+    let deadline = std::time::Instant::now() + T;
+    while mikkel.script(scroll_top, json!([])).await?.as_f64() == Some(0.0) {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the conversation did not open at its newest message"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    mikkel
+        .script(
+            "const l = document.querySelector('.messages'); l.scrollTop = 0; l.dispatchEvent(new Event('scroll'));",
+            json!([]),
+        )
+        .await?;
+    mikkel.wait_text("Besked 1 fra Hanne", T).await?;
+    // Sara's first message and all 70 of Hanne's, and nothing more to load.
+    assert_eq!(mikkel.find_all(".messages .bubble").await?.len(), 71);
+    assert!(mikkel.find_all(".messages .older").await?.is_empty());
+    // What was at the top of the view (Hanne's 11th, the oldest of the first page) is still
+    // in view; the page that came in is above it, out of view.
+    let place = mikkel
+        .script(
+            "const l = document.querySelector('.messages'); const top = l.getBoundingClientRect().top;
+             const at = t => [...l.querySelectorAll('.bubble')].find(b => b.textContent.includes(t)).getBoundingClientRect().top - top;
+             return [at('Besked 11 fra Hanne'), at('Besked 1 fra Hanne'), l.clientHeight];",
+            json!([]),
+        )
+        .await?;
+    let (kept, first, height) = (
+        place[0].as_f64().unwrap_or(-1.0),
+        place[1].as_f64().unwrap_or(0.0),
+        place[2].as_f64().unwrap_or(0.0),
+    );
+    assert!(
+        (0.0..height).contains(&kept) && first < 0.0,
+        "the view jumped: Hanne's 11th at {kept} px, her 1st at {first} px, view {height} px high"
+    );
+    capture(&mikkel, "laptop-long-conversation").await?;
+
     sara.close().await?;
     mikkel.close().await?;
     Ok(())

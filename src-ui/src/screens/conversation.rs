@@ -30,6 +30,10 @@ pub fn Conversation(
     let has_older = RwSignal::new(false);
     let loading_older = RwSignal::new(false);
     let list = NodeRef::<leptos::html::Ol>::new();
+    // Whether the person is at the newest messages (so new ones should scroll into view).
+    // Kept from the last scroll event, not measured when a refresh lands, so a refresh that
+    // races with scrolling up cannot pull the view back down.
+    let pinned = StoredValue::new(true);
     let tid = thread.clone();
     Effect::new(move |_| {
         ui.changes.track();
@@ -43,8 +47,8 @@ pub fn Conversation(
             if let Ok(page) = invoke::<_, Vec<MessageView>>(MESSAGES, &args).await {
                 let unread = page.iter().any(|m| !m.mine && m.kind == "message");
                 let first = messages.with_untracked(Vec::is_empty);
-                // Follow new messages only when already at the bottom, not while reading back.
-                let follow = first || near_bottom(list);
+                // Follow new messages only when at the bottom, not while reading back.
+                let follow = first || pinned.get_value();
                 let full = page.len() == window::PAGE as usize;
                 let mut restarted = false;
                 messages.update(|slice| restarted = window::merge_newest(slice, page));
@@ -52,7 +56,11 @@ pub fn Conversation(
                     has_older.set(full);
                 }
                 if follow {
-                    request_animation_frame(move || scroll_to_end(list));
+                    request_animation_frame(move || {
+                        if pinned.get_value() {
+                            scroll_to_end(list);
+                        }
+                    });
                 }
                 if unread {
                     let _ = invoke::<_, u32>(MARK_READ, &ThreadArgs { thread }).await;
@@ -65,6 +73,7 @@ pub fn Conversation(
         let Some(el) = list.get_untracked() else {
             return;
         };
+        pinned.set_value(near_bottom(list));
         if el.scroll_top() > 200 || !has_older.get_untracked() || loading_older.get_untracked() {
             return;
         }
@@ -83,10 +92,10 @@ pub fn Conversation(
                 // Keep what is on screen where it is while the page goes in above it.
                 let height = el.scroll_height();
                 messages.update(|slice| window::prepend_older(slice, page));
-                request_animation_frame(move || {
-                    el.set_scroll_top(el.scroll_top() + el.scroll_height() - height);
-                    loading_older.set(false);
-                });
+                // Once the rows are in (the render effects run before this tick ends).
+                leptos::task::tick().await;
+                el.set_scroll_top(el.scroll_top() + el.scroll_height() - height);
+                loading_older.set(false);
             } else {
                 loading_older.set(false);
             }
@@ -113,18 +122,24 @@ pub fn Conversation(
                 <Show when=move || has_older.get()>
                     <li class="older" role="status">{move || if loading_older.get() { ui.tr(K::LoadingOlder) } else { ui.tr(K::ScrollForOlder) }}</li>
                 </Show>
-                {move || render_messages(ui, &messages.get())}
+                // Keyed, so a change re-renders only the rows it touches and the list (with
+                // the person's scroll position) stays put.
+                <For each=move || rows(ui, &messages.get()) key=|r| r.key.clone() let:row>
+                    {match row.kind {
+                        RowKind::Day(label) => view! { <li class="day">{label}</li> }.into_any(),
+                        RowKind::Message(m, time) => bubble(ui, &m, time),
+                    }}
+                </For>
             </ol>
             <Composer thread=thread />
         </section>
     }
 }
 
-/// Within a screenful of the bottom.
+/// At the bottom, give or take a few lines.
 fn near_bottom(list: NodeRef<leptos::html::Ol>) -> bool {
-    list.get_untracked().is_none_or(|el| {
-        el.scroll_height() - el.scroll_top() - el.client_height() < el.client_height().max(200)
-    })
+    list.get_untracked()
+        .is_none_or(|el| el.scroll_height() - el.scroll_top() - el.client_height() < 80)
 }
 
 fn scroll_to_end(list: NodeRef<leptos::html::Ol>) {
@@ -133,7 +148,21 @@ fn scroll_to_end(list: NodeRef<leptos::html::Ol>) {
     }
 }
 
-fn render_messages(ui: Ui, list: &[MessageView]) -> Vec<AnyView> {
+/// One row of the list: a day separator or a message with its formatted time. The key
+/// changes whenever what the row shows changes (state, receipts, language, "today").
+#[derive(Clone)]
+struct Row {
+    key: String,
+    kind: RowKind,
+}
+
+#[derive(Clone)]
+enum RowKind {
+    Day(String),
+    Message(Box<MessageView>, String),
+}
+
+fn rows(ui: Ui, list: &[MessageView]) -> Vec<Row> {
     let lang = ui.lang.get();
     let now = js_now();
     let today = format::local(now);
@@ -143,13 +172,24 @@ fn render_messages(ui: Ui, list: &[MessageView]) -> Vec<AnyView> {
     for m in list {
         let at = format::local(m.sent_at_ms);
         if !last_day.is_some_and(|d| d.same_day(&at)) {
-            out.push(
-                view! { <li class="day">{format::day(lang, &at, &today, &yesterday)}</li> }
-                    .into_any(),
-            );
+            let label = format::day(lang, &at, &today, &yesterday);
+            out.push(Row {
+                key: format!("day:{label}"),
+                kind: RowKind::Day(label),
+            });
             last_day = Some(at);
         }
-        out.push(bubble(ui, m, format::time(lang, &at)));
+        let key = format!(
+            "{}:{}:{}:{}:{lang:?}",
+            m.id,
+            m.state.as_str(),
+            m.read_by().len(),
+            m.delivered_unread().len()
+        );
+        out.push(Row {
+            key,
+            kind: RowKind::Message(Box::new(m.clone()), format::time(lang, &at)),
+        });
     }
     out
 }
