@@ -82,6 +82,7 @@ impl Api {
                 name: "laptop".into(),
                 keys: identity.public_keys(),
             }),
+            device_proof: None,
         };
         let (status, v) = self.post("/v1/login", None, &req).await;
         assert_eq!(status, StatusCode::OK, "{v}");
@@ -405,6 +406,7 @@ async fn every_bad_input_is_refused_without_changing_anything() -> anyhow::Resul
                 thread: odense_thread.clone(),
                 kind: samtale_proto::ReceiptKind::Read,
                 envelopes: vec![good.header.id.clone()],
+                signature: B64(vec![0; 64]),
             },
         )
         .await,
@@ -434,6 +436,7 @@ async fn every_bad_input_is_refused_without_changing_anything() -> anyhow::Resul
                 thread: thread.clone(),
                 kind: samtale_proto::ReceiptKind::Read,
                 envelopes: vec![id(EnvelopeId::from_parts)],
+                signature: B64(vec![0; 64]),
             },
         )
         .await,

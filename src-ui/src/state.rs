@@ -93,6 +93,7 @@ impl Ui {
                 self.changes.update(|n| *n += 1);
             }
             ClientEvent::SignedOut => self.signed_out.set(true),
+            ClientEvent::AccountChanged => {}
         }
     }
 

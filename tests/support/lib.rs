@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+pub mod liar;
 pub mod webdriver;
 
 pub const PASSWORD: &str = "korrekt-hest-batteri";

@@ -138,6 +138,7 @@ impl Api {
                 name: "samtale-load".into(),
                 keys: identity.public_keys(),
             }),
+            device_proof: None,
         };
         let body = serde_json::to_vec(&req)?;
         let bytes = self

@@ -121,6 +121,132 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// On a new device: ask to be linked to your account; prints the code to enter on a device
+    /// you already have, then waits for it (up to --wait seconds).
+    LinkStart {
+        #[arg(long)]
+        server: String,
+        /// This device's name as your contacts will see it.
+        #[arg(long, default_value = "samtale-cli")]
+        device: String,
+        #[arg(long, default_value_t = 600)]
+        wait: u64,
+    },
+    /// On a new device: wait again for a link started before.
+    LinkWait {
+        #[arg(long, default_value_t = 600)]
+        wait: u64,
+    },
+    /// On a device you have: show what a new device's link code leads to (its safety code).
+    LinkPreview { code: String },
+    /// On a device you have: vouch for the new device behind the code. Compare the safety code
+    /// with the new device's first (`link-preview`).
+    LinkAccept { code: String },
+    /// This account's devices.
+    Devices,
+    /// Remove one of this account's other devices.
+    RemoveDevice { device: String },
+    /// Notices about this account (devices added or removed).
+    Alerts,
+    /// Administrators: act on a person's account.
+    Admin {
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// A person's devices.
+    Devices { user: String },
+    /// Disable a person: no login, every session ends.
+    Disable { user: String },
+    /// Enable a disabled person again.
+    Enable { user: String },
+    /// End every session of a person.
+    Logout { user: String },
+    /// Set a staff member's password (read from the variable --password-env names).
+    Password {
+        user: String,
+        #[arg(long, default_value = "SAMTALE_NEW_PASSWORD")]
+        password_env: String,
+    },
+    /// Remove every device of a person and start a new key chain; staff may get a new password
+    /// at once (from the variable --password-env names, when set).
+    Reset {
+        user: String,
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// Remove one device.
+    RevokeDevice { device: String },
+}
+
+/// Polls until the other device accepted the link, or `seconds` pass.
+async fn wait_for_link(client: &Client, seconds: u64, out: &print::Printer) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if client.poll_link().await? {
+            let _ = client.sync().await;
+            let account = client.account()?.context("linked but not signed in")?;
+            return out.account(&account);
+        }
+        if std::time::Instant::now() >= deadline {
+            bail!("not linked yet; run `samtale link-wait` to keep waiting");
+        }
+        // Polling is what the new device can do: it has no session to be woken on.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+async fn admin(client: &Client, action: AdminCommand, out: &print::Printer) -> Result<()> {
+    use samtale_client::admin::AdminAction;
+    let user = |s: &str| UserId::parse(s.trim()).with_context(|| format!("{s:?} is not a user id"));
+    match action {
+        AdminCommand::Devices { user: u } => {
+            let list = client.admin_devices(&user(&u)?).await?;
+            out.device_list(&list)
+        }
+        AdminCommand::Disable { user: u } => {
+            client.admin_act(&user(&u)?, AdminAction::Disable).await?;
+            out.done("disabled")
+        }
+        AdminCommand::Enable { user: u } => {
+            client.admin_act(&user(&u)?, AdminAction::Enable).await?;
+            out.done("enabled")
+        }
+        AdminCommand::Logout { user: u } => {
+            client
+                .admin_act(&user(&u)?, AdminAction::EndSessions)
+                .await?;
+            out.done("sessions ended")
+        }
+        AdminCommand::Password {
+            user: u,
+            password_env,
+        } => {
+            let password = std::env::var(&password_env)
+                .with_context(|| format!("set {password_env} to the new password"))?;
+            client.admin_set_password(&user(&u)?, &password).await?;
+            out.done("password set")
+        }
+        AdminCommand::Reset {
+            user: u,
+            password_env,
+        } => {
+            let password = password_env
+                .map(|v| std::env::var(&v).with_context(|| format!("set {v} to the new password")))
+                .transpose()?;
+            let chain = client.admin_reset(&user(&u)?, password.as_deref()).await?;
+            out.done(&format!("reset: new key chain {chain}"))
+        }
+        AdminCommand::RevokeDevice { device } => {
+            let id = samtale_proto::DeviceId::parse(device.trim())
+                .with_context(|| format!("{device:?} is not a device id"))?;
+            client.admin_revoke_device(&id).await?;
+            out.done("removed")
+        }
+    }
 }
 
 fn thread_id(s: &str) -> Result<ThreadId> {
@@ -232,6 +358,33 @@ async fn run(cli: Cli) -> Result<()> {
             out.messages(&client.search(&query, limit)?)
         }
         Command::People => out.people(&client.people()?),
+        Command::LinkStart {
+            server,
+            device,
+            wait,
+        } => {
+            let view = client.start_link(&server, &device).await?;
+            out.link_code(&view)?;
+            wait_for_link(&client, wait, &out).await
+        }
+        Command::LinkWait { wait } => wait_for_link(&client, wait, &out).await,
+        Command::LinkPreview { code } => out.link_preview(&client.preview_link(&code).await?),
+        Command::LinkAccept { code } => {
+            let linked = client.accept_link(&code).await?;
+            out.link_preview(&linked)
+        }
+        Command::Devices => out.devices(&client.own_devices().await?),
+        Command::RemoveDevice { device } => {
+            client.remove_device(&device).await?;
+            out.done("removed")
+        }
+        Command::Alerts => {
+            let _ = client.sync().await;
+            let alerts = client.alerts()?;
+            client.mark_alerts_seen()?;
+            out.alerts(&alerts)
+        }
+        Command::Admin { action } => admin(&client, action, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

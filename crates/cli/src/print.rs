@@ -2,10 +2,11 @@
 
 use anyhow::Result;
 use samtale_client::{
-    Account, ClientEvent, InvitationView, MessageState, MessageView, PersonView, SyncReport,
-    ThreadView,
+    Account, AlertView, ClientEvent, InvitationView, LinkCodeView, LinkPreviewView, MessageState,
+    MessageView, OwnDeviceView, PersonView, SyncReport, ThreadView,
 };
 use samtale_proto::ThreadId;
+use samtale_proto::devices::DeviceList;
 use serde::Serialize;
 
 pub struct Printer {
@@ -159,5 +160,93 @@ impl Printer {
 
     pub fn event(&self, e: &ClientEvent) -> Result<()> {
         self.json(e)
+    }
+
+    pub fn done(&self, what: &str) -> Result<()> {
+        if self.json {
+            return self.json(&serde_json::json!({ "done": what }));
+        }
+        println!("{what}");
+        Ok(())
+    }
+
+    pub fn link_code(&self, v: &LinkCodeView) -> Result<()> {
+        if self.json {
+            self.json(v)?;
+        } else {
+            println!("enter this code on a device you already have: {}", v.code);
+            println!("qr:   {}", v.qr_payload);
+            println!("this device's code (compare it there): {}", v.fingerprint);
+        }
+        // The other side reads this before the wait ends.
+        use std::io::Write as _;
+        std::io::stdout().flush()?;
+        Ok(())
+    }
+
+    pub fn link_preview(&self, v: &LinkPreviewView) -> Result<()> {
+        if self.json {
+            return self.json(v);
+        }
+        println!("new device: {}", v.device_name);
+        println!(
+            "its code: {} (must match what the new device shows)",
+            v.fingerprint
+        );
+        Ok(())
+    }
+
+    pub fn devices(&self, list: &[OwnDeviceView]) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for d in list {
+            let by = d
+                .added_by_name
+                .as_deref()
+                .or(d.added_by.as_deref())
+                .unwrap_or("first device");
+            let marks = [
+                d.this_device.then_some("this device"),
+                d.stale.then_some("stale"),
+            ];
+            let marks: Vec<&str> = marks.into_iter().flatten().collect();
+            println!(
+                "{}  {:<28} {:?}  added by {by}  {}",
+                d.id,
+                d.name,
+                d.trust,
+                marks.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    pub fn device_list(&self, list: &DeviceList) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for d in &list.devices {
+            let state = match (d.device.revoked_at_ms, d.stale) {
+                (Some(_), _) => "removed",
+                (None, true) => "stale",
+                (None, false) => "active",
+            };
+            println!(
+                "{}  {:<28} chain {}  {state}",
+                d.device.id, d.device.name, d.device.chain
+            );
+        }
+        Ok(())
+    }
+
+    pub fn alerts(&self, list: &[AlertView]) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for a in list {
+            println!("{} {}", if a.seen { " " } else { "*" }, a.text);
+        }
+        Ok(())
     }
 }

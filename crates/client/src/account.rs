@@ -21,7 +21,7 @@ use crate::api::Api;
 use crate::db::{get_meta, set_meta};
 use crate::engine::{Client, Session, fresh, meta, now_ms};
 use crate::error::ClientError;
-use crate::inbound::{apply_thread, pin_device};
+use crate::inbound::apply_thread;
 use crate::views::{Account, ClientEvent, InvitationView};
 
 fn check_name(what: &str, name: &str) -> Result<String, ClientError> {
@@ -121,12 +121,12 @@ impl Client {
                     preview.inviter.display_name
                 ],
             )?;
-            pin_device(&tx, &preview.inviter_device, 1)?;
+            crate::devices::pin_proven(&tx, &preview.inviter_device)?;
             set_meta(&tx, meta::TENANT_NAME, &preview.tenant.name)?;
             set_meta(&tx, meta::TENANT_SLUG, &preview.tenant.slug)?;
             tx.commit()?;
         }
-        self.store_session(api, &session, identity)?;
+        self.store_session(api, &session, identity, 0, None)?;
         self.account()?.ok_or(ClientError::NotSignedIn)
     }
 
@@ -165,6 +165,16 @@ impl Client {
                 (identity, None, Some(reg))
             }
         };
+        // A device registered before proves it holds its key: a password alone must not open
+        // a session on it.
+        let device_proof = device_id.as_ref().map(|id| {
+            let at_ms = now_ms();
+            let signature = identity.sign_bytes(&samtale_proto::api::device_login_bytes(id, at_ms));
+            samtale_proto::devices::DeviceProof {
+                at_ms,
+                signature: B64(signature.to_vec()),
+            }
+        });
         let session = api
             .login(&LoginRequest {
                 tenant: tenant.trim().to_lowercase(),
@@ -172,23 +182,33 @@ impl Client {
                 password: password.to_owned(),
                 device_id,
                 new_device,
+                device_proof,
             })
             .await?;
-        self.store_session(api.clone(), &session, identity)?;
+        self.store_session(api.clone(), &session, identity, 0, None)?;
         let me = api.with_token(Some(session.token.clone())).me().await?;
         {
             let db = self.db();
             set_meta(&db, meta::TENANT_NAME, &me.tenant.name)?;
             set_meta(&db, meta::TENANT_SLUG, &me.tenant.slug)?;
+            // The chain this device is in (after an administrator's reset it is not the first).
+            db.execute(
+                "UPDATE devices SET chain = ?2 WHERE id = ?1",
+                params![session.device.as_str(), me.device.chain],
+            )?;
         }
         self.account()?.ok_or(ClientError::NotSignedIn)
     }
 
+    /// Keeps a new session and this device's identity. `chain` and `link` place this device in
+    /// its account's device chain (0 and none for a first device).
     pub(crate) fn store_session(
         &self,
         api: Api,
         s: &SessionInfo,
         identity: DeviceIdentity,
+        chain: u32,
+        link: Option<&samtale_proto::devices::DeviceLink>,
     ) -> Result<(), ClientError> {
         {
             let db = self.db();
@@ -214,17 +234,13 @@ impl Client {
                 ],
             )?;
             // This device's own keys come from its identity, never from the server.
-            crate::inbound::pin_device(
+            crate::devices::pin_own(
                 &tx,
-                &samtale_proto::api::DeviceInfo {
-                    id: s.device.clone(),
-                    user: s.user.id.clone(),
-                    name: "denne enhed".into(),
-                    keys: identity.public_keys(),
-                    created_at_ms: now_ms(),
-                    join_proof: None,
-                },
-                1,
+                &s.user.id,
+                &s.device,
+                &identity.public_keys(),
+                chain,
+                link,
             )?;
             tx.commit()?;
         }

@@ -173,6 +173,57 @@ impl Api {
         self.post("/v1/inbox/ack", &AckRequest { seq }).await
     }
 
+    pub async fn create_link(
+        &self,
+        req: &samtale_proto::devices::CreateLinkRequest,
+    ) -> Result<samtale_proto::devices::LinkRequestInfo, ClientError> {
+        self.post("/v1/links", req).await
+    }
+    pub async fn link_preview(
+        &self,
+        code: &str,
+    ) -> Result<samtale_proto::devices::LinkPreview, ClientError> {
+        let req = samtale_proto::devices::LinkPreviewRequest {
+            code: code.to_owned(),
+        };
+        self.post("/v1/links/preview", &req).await
+    }
+    pub async fn accept_link(
+        &self,
+        req: &samtale_proto::devices::AcceptLink,
+    ) -> Result<DeviceInfo, ClientError> {
+        self.post("/v1/links/accept", req).await
+    }
+    pub async fn claim_link(
+        &self,
+        id: &samtale_proto::LinkId,
+        req: &samtale_proto::devices::LinkClaimRequest,
+    ) -> Result<samtale_proto::devices::LinkStatus, ClientError> {
+        self.post(&format!("/v1/links/{id}/claim"), req).await
+    }
+    pub async fn devices(&self) -> Result<samtale_proto::devices::DeviceList, ClientError> {
+        self.send(self.request(Method::GET, "/v1/devices")).await
+    }
+    pub async fn revoke_device(&self, id: &samtale_proto::DeviceId) -> Result<(), ClientError> {
+        self.revoke_path(&format!("/v1/devices/{id}")).await
+    }
+    pub(crate) async fn revoke_path(&self, path: &str) -> Result<(), ClientError> {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+    pub(crate) async fn admin_get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::GET, path)).await
+    }
+    pub(crate) async fn admin_post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.post(path, body).await
+    }
+
     /// The WebSocket URL and the bearer token for it.
     pub fn ws_url(&self) -> String {
         let rest = self.base.strip_prefix("http").unwrap_or(&self.base);

@@ -36,6 +36,11 @@ pub enum ClientError {
         "the invitation could not be verified: the caseworker's device does not match the code; do not continue, and tell your caseworker"
     )]
     InviterNotVerified,
+    /// The device that accepted the link did not prove it knew this device's code.
+    #[error(
+        "the device link could not be verified: the code does not match the other device's keys; do not continue, and remove any device you do not recognise"
+    )]
+    LinkNotVerified,
     /// What the user entered cannot be used.
     #[error("{0}")]
     Invalid(String),
@@ -92,6 +97,7 @@ impl From<ClientError> for samtale_ipc::IpcError {
             ClientError::Offline(_) => K::Offline,
             ClientError::Invite(_) | ClientError::Invalid(_) => K::InvalidInput,
             ClientError::InviterNotVerified => K::InviterNotVerified,
+            ClientError::LinkNotVerified => K::LinkNotVerified,
             ClientError::NotSignedIn => K::NotSignedIn,
             ClientError::NotFound(_) => K::NotFound,
             ClientError::Locked => K::Locked,
@@ -106,6 +112,10 @@ impl From<ClientError> for samtale_ipc::IpcError {
                 ErrorCode::TooLarge => K::TooLarge,
                 ErrorCode::RateLimited => K::RateLimited,
                 ErrorCode::BadRequest => K::InvalidInput,
+                ErrorCode::LinkRequired => K::LinkRequired,
+                ErrorCode::DeviceLimit => K::DeviceLimit,
+                ErrorCode::InvalidLink => K::InvalidLink,
+                ErrorCode::Disabled => K::Forbidden,
                 _ => K::Internal,
             },
             _ => K::Internal,

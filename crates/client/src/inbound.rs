@@ -2,20 +2,24 @@
 //! sealed envelopes (verified and opened here), and receipts. Every function runs inside the
 //! caller's transaction and is idempotent, so replaying an inbox page changes nothing.
 //!
-//! Trust rules: a device key is pinned the first time a device is seen (or verified through an
-//! invitation proof) and never replaced; an envelope opens only if its sender is a member of the
-//! thread and signed with a pinned device of that member. Anything else becomes a notice.
+//! Trust rules: devices are pinned under the chain rules of [`crate::trust`] (see
+//! [`crate::devices`]) and never replaced; an envelope opens only if its sender is a member of
+//! the thread and signed with a trusted device of that member; a receipt counts only if its
+//! device signed it. A person's name and role stay as first pinned. Anything else becomes a
+//! notice.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use samtale_crypto::CryptoError;
 use samtale_crypto::invite::{ProofRole, proof_key, verify_proof};
-use samtale_proto::api::{DeviceInfo, DeviceKeys, ThreadInfo};
+use samtale_proto::api::{DeviceInfo, ThreadInfo, receipt_bytes};
 use samtale_proto::invite::ProofKind;
 use samtale_proto::payload::MessagePayload;
-use samtale_proto::{B64, EnvelopeId, ReceiptKind, SealedEnvelope, ThreadId, UserId};
+use samtale_proto::{B64, DeviceId, EnvelopeId, ReceiptKind, SealedEnvelope, ThreadId, UserId};
 
+use crate::devices;
 use crate::engine::{Session, fresh, now_ms};
 use crate::error::ClientError;
+use crate::trust::State;
 
 /// Result of applying one envelope.
 #[derive(Debug, PartialEq, Eq)]
@@ -26,15 +30,6 @@ pub enum Applied {
     Received(ThreadId),
     /// The thread or the sender's device is unknown here: fetch the thread and try again.
     NeedThread(ThreadId),
-}
-
-/// Pins a device's keys if the device is new here. Returns true when it was new.
-pub fn pin_device(conn: &Connection, d: &DeviceInfo, verified: i64) -> Result<bool, ClientError> {
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO devices (id, user_id, name, enc_key, sign_key, pinned_at, verified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![d.id.as_str(), d.user.as_str(), d.name, d.keys.enc, d.keys.sign.encode(), now_ms(), verified],
-    )?;
-    Ok(n == 1)
 }
 
 /// Adds a notice (a line from this device, not from a person) to a thread.
@@ -60,30 +55,63 @@ fn user_name(conn: &Connection, user: &str) -> Result<String, ClientError> {
         .unwrap_or_else(|| "En deltager".to_owned()))
 }
 
-fn device_count(conn: &Connection, user: &str) -> Result<i64, ClientError> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM devices WHERE user_id = ?1",
-        [user],
-        |r| r.get(0),
-    )?)
-}
-
-fn shared_threads(
+/// Pins a person's name and role the first time they are seen. A different name or role the
+/// server announces later is shown once as a notice and never applied: a server must not be
+/// able to turn Sara into "Politiet" quietly.
+fn pin_person(
     conn: &Connection,
-    me: &UserId,
-    other: &UserId,
-) -> Result<Vec<ThreadId>, ClientError> {
-    let mut stmt = conn.prepare(
-        "SELECT a.thread_id FROM members a JOIN members b ON a.thread_id = b.thread_id WHERE a.user_id = ?1 AND b.user_id = ?2",
-    )?;
-    let rows = stmt.query_map([me.as_str(), other.as_str()], |r| r.get::<_, String>(0))?;
-    let mut out = Vec::new();
-    for r in rows {
-        if let Ok(t) = ThreadId::parse(&r?) {
-            out.push(t);
-        }
+    s: &Session,
+    thread: &ThreadId,
+    u: &samtale_proto::api::UserInfo,
+) -> Result<(), ClientError> {
+    let uid = u.id.as_str();
+    let pinned: Option<(String, String, Option<String>, Option<String>)> = conn
+        .query_row(
+            "SELECT display_name, role, announced_name, announced_role FROM users WHERE id = ?1",
+            [uid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((name, role, said_name, said_role)) = pinned else {
+        conn.execute(
+            "INSERT INTO users (id, role, display_name) VALUES (?1, ?2, ?3)",
+            params![uid, u.role.as_str(), u.display_name],
+        )?;
+        return Ok(());
+    };
+    // This account's own name and role come from its own session, not from a thread listing.
+    if u.id == s.user {
+        return Ok(());
     }
-    Ok(out)
+    if u.display_name != name && said_name.as_deref() != Some(u.display_name.as_str()) {
+        conn.execute(
+            "UPDATE users SET announced_name = ?2 WHERE id = ?1",
+            params![uid, u.display_name],
+        )?;
+        notice(
+            conn,
+            thread,
+            &format!(
+                "Serveren oplyser et andet navn for {name}: \"{}\". Her vises fortsat {name}.",
+                u.display_name
+            ),
+        )?;
+    }
+    if u.role.as_str() != role && said_role.as_deref() != Some(u.role.as_str()) {
+        conn.execute(
+            "UPDATE users SET announced_role = ?2 WHERE id = ?1",
+            params![uid, u.role.as_str()],
+        )?;
+        notice(
+            conn,
+            thread,
+            &format!(
+                "Serveren angiver nu en anden rolle for {name} ({}). Rollen er ikke ændret her.",
+                u.role.as_str()
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// Stores a thread's state: members, their names and their devices (pinned if new). Tells the
@@ -114,42 +142,29 @@ pub fn apply_thread(conn: &Connection, s: &Session, t: &ThreadInfo) -> Result<()
     for m in &t.members {
         let uid = m.user.id.as_str();
         conn.execute(
-            "INSERT INTO users (id, role, display_name) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name, role = excluded.role",
-            params![uid, m.user.role.as_str(), m.user.display_name],
-        )?;
-        conn.execute(
             "INSERT OR IGNORE INTO members (thread_id, user_id) VALUES (?1, ?2)",
             [t.id.as_str(), uid],
         )?;
-        let known_before = device_count(conn, uid)? > 0;
-        for d in &m.devices {
+        pin_person(conn, s, &t.id, &m.user)?;
+    }
+    for m in &t.members {
+        // First devices before linked ones, so a link finds its signer pinned.
+        let mut listed: Vec<&DeviceInfo> = m.devices.iter().collect();
+        listed.sort_by_key(|d| (d.link.is_some(), d.created_at_ms));
+        for d in listed {
             // A device listed under one member but naming another is the server's mistake or
             // its trick: never pin it.
             if d.user != m.user.id {
                 continue;
             }
-            if pin_device(conn, d, 0)? && known_before {
-                let text = if m.user.id == s.user {
-                    format!(
-                        "Din konto har fået en ny enhed ({}). Var det ikke dig, så sig det til din sagsbehandler.",
-                        d.name
-                    )
-                } else {
-                    format!(
-                        "{} har en ny enhed ({}). Sammenlign sikkerhedskoderne, før I skriver fortroligt.",
-                        m.user.display_name, d.name
-                    )
-                };
-                notice(conn, &t.id, &text)?;
-            }
+            devices::apply(conn, s, d, 0)?;
         }
+    }
+    for m in &t.members {
+        let uid = m.user.id.as_str();
         if existed && !old_members.iter().any(|o| o == uid) {
-            notice(
-                conn,
-                &t.id,
-                &format!("{} er kommet med i samtalen.", m.user.display_name),
-            )?;
+            let name = user_name(conn, uid)?;
+            notice(conn, &t.id, &format!("{name} er kommet med i samtalen."))?;
         }
     }
     for old in &old_members {
@@ -165,12 +180,13 @@ pub fn apply_thread(conn: &Connection, s: &Session, t: &ThreadInfo) -> Result<()
     Ok(())
 }
 
-/// A device event: a new device of someone this person talks to, or the first device of a
-/// citizen this caseworker invited (then its proof is checked with the invitation's secret).
+/// A device event: a new device of this account or of someone this person talks to, or the
+/// first device of a citizen this caseworker invited (then its proof is checked with the
+/// invitation's secret).
 pub fn apply_device(conn: &Connection, s: &Session, d: &DeviceInfo) -> Result<(), ClientError> {
-    let had_devices = device_count(conn, d.user.as_str())? > 0;
     let mut verified = 0;
-    if let Some(proof) = &d.join_proof {
+    // Only a chain's first device is proven by an invitation; later ones by their link.
+    if let Some(proof) = d.join_proof.as_ref().filter(|_| d.link.is_none()) {
         let inv: Option<(String, String, String, Vec<u8>)> = conn
             .query_row(
                 "SELECT role, display_name, code_secret, qr_secret FROM invitations WHERE id = ?1",
@@ -197,25 +213,10 @@ pub fn apply_device(conn: &Connection, s: &Session, d: &DeviceInfo) -> Result<()
             )?;
         }
     }
-    let new = pin_device(conn, d, verified)?;
-    if !new && verified != 0 {
-        conn.execute(
-            "UPDATE devices SET verified = ?2 WHERE id = ?1 AND verified = 0",
-            params![d.id.as_str(), verified],
-        )?;
-    }
-    if new && had_devices && d.user != s.user {
-        let name = user_name(conn, d.user.as_str())?;
-        for t in shared_threads(conn, &s.user, &d.user)? {
-            notice(
-                conn,
-                &t,
-                &format!(
-                    "{name} har en ny enhed ({}). Sammenlign sikkerhedskoderne, før I skriver fortroligt.",
-                    d.name
-                ),
-            )?;
-        }
+    if devices::apply(conn, s, d, verified)? == devices::Pin::Known && verified != 0 {
+        // Pinned from a member list before its proof arrived: the proof settles it, and the
+        // devices linked from it share the outcome.
+        devices::set_chain_verified(conn, &d.id, verified)?;
     }
     Ok(())
 }
@@ -227,28 +228,6 @@ pub fn invited_here(conn: &Connection, user: &str) -> Result<bool, ClientError> 
         [user],
         |r| r.get::<_, i64>(0),
     )? > 0)
-}
-
-fn pinned_keys(
-    conn: &Connection,
-    device: &str,
-    user: &str,
-) -> Result<Option<(DeviceKeys, i64)>, ClientError> {
-    let row: Option<(String, String, i64)> = conn
-        .query_row(
-            "SELECT enc_key, sign_key, verified FROM devices WHERE id = ?1 AND user_id = ?2",
-            [device, user],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    Ok(match row {
-        Some((enc, sign, verified)) => {
-            let sign = B64::decode(&sign)
-                .map_err(|_| ClientError::Protocol("a pinned key is corrupt".into()))?;
-            Some((DeviceKeys { enc, sign }, verified))
-        }
-        None => None,
-    })
 }
 
 /// Checks, opens and stores one envelope. Own envelopes coming back mark the message sent.
@@ -280,7 +259,7 @@ pub fn apply_envelope(
         [thread.as_str(), h.sender.as_str()],
         |r| r.get::<_, i64>(0),
     )? > 0;
-    let Some((keys, verified)) = pinned_keys(conn, h.sender_device.as_str(), h.sender.as_str())?
+    let Some(pinned) = devices::pinned_keys(conn, h.sender_device.as_str(), h.sender.as_str())?
     else {
         return Ok(Applied::NeedThread(thread));
     };
@@ -288,6 +267,25 @@ pub fn apply_envelope(
         return Ok(Applied::NeedThread(thread));
     }
     let name = user_name(conn, h.sender.as_str())?;
+    let refused = match pinned.state {
+        State::Trusted => None,
+        State::Revoked => Some("den kom fra en enhed, der er fjernet"),
+        State::Retired => {
+            Some("den kom fra en enhed, hvis nøgler er nulstillet af en administrator")
+        }
+        State::Pending | State::Refused => {
+            Some("den kom fra en enhed, som ingen af afsenderens andre enheder har godkendt")
+        }
+    };
+    if let Some(why) = refused {
+        notice(
+            conn,
+            &thread,
+            &format!("En besked fra {name} blev afvist: {why}."),
+        )?;
+        return Ok(Applied::Done(thread));
+    }
+    let verified = pinned.verified;
     if verified < 1 && invited_here(conn, h.sender.as_str())? {
         notice(
             conn,
@@ -308,7 +306,7 @@ pub fn apply_envelope(
         )?;
         return Ok(Applied::Done(thread));
     }
-    let plaintext = match s.identity.open(env, &keys) {
+    let plaintext = match s.identity.open(env, &pinned.keys) {
         Ok(p) => p,
         Err(CryptoError::BadSignature) => {
             notice(
@@ -353,21 +351,49 @@ pub fn apply_envelope(
     Ok(Applied::Received(thread))
 }
 
+/// Stores a member device's receipt, if that device signed it: a mark the server made up is
+/// dropped. Returns whether it was stored.
 pub fn apply_receipt(
     conn: &Connection,
-    envelopes: &[EnvelopeId],
-    user: &UserId,
-    device: &str,
-    kind: ReceiptKind,
+    r: &ReceiptEvent<'_>,
     at_ms: i64,
-) -> Result<(), ClientError> {
-    for e in envelopes {
+) -> Result<bool, ClientError> {
+    let member: bool = conn.query_row(
+        "SELECT count(*) FROM members WHERE thread_id = ?1 AND user_id = ?2",
+        [r.thread.as_str(), r.user.as_str()],
+        |row| row.get::<_, i64>(0),
+    )? > 0;
+    let Some(pinned) = devices::pinned_keys(conn, r.device.as_str(), r.user.as_str())? else {
+        return Ok(false);
+    };
+    let Some(signature) = r.signature else {
+        return Ok(false);
+    };
+    let signed = receipt_bytes(r.thread, r.device, r.kind, r.envelopes);
+    if !member
+        || pinned.state != State::Trusted
+        || samtale_crypto::verify_signature(&pinned.keys, &signed, signature.as_slice()).is_err()
+    {
+        tracing::warn!(device = %r.device, "a receipt without a valid signature was dropped");
+        return Ok(false);
+    }
+    for e in r.envelopes {
         conn.execute(
             "INSERT OR IGNORE INTO receipts (envelope_id, user_id, device_id, kind, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![e.as_str(), user.as_str(), device, kind.as_str(), at_ms],
+            params![e.as_str(), r.user.as_str(), r.device.as_str(), r.kind.as_str(), at_ms],
         )?;
     }
-    Ok(())
+    Ok(true)
+}
+
+/// A receipt event's parts.
+pub struct ReceiptEvent<'a> {
+    pub thread: &'a ThreadId,
+    pub user: &'a UserId,
+    pub device: &'a DeviceId,
+    pub kind: ReceiptKind,
+    pub envelopes: &'a [EnvelopeId],
+    pub signature: Option<&'a B64>,
 }
 
 #[cfg(test)]
@@ -393,6 +419,9 @@ mod tests {
             keys: identity.public_keys(),
             created_at_ms: 0,
             join_proof: None,
+            link: None,
+            chain: 0,
+            revoked_at_ms: None,
         }
     }
 
@@ -424,8 +453,8 @@ mod tests {
             device: my_device.id.clone(),
             identity: Arc::new(mine),
         };
-        pin_device(&conn, &my_device, 1).unwrap();
-        pin_device(&conn, &device(&victim, 2, &DeviceIdentity::generate()), 0).unwrap();
+        devices::pin_own(&conn, &me, &my_device.id, &my_device.keys, 0, None).unwrap();
+        devices::pin_proven(&conn, &device(&victim, 2, &DeviceIdentity::generate())).unwrap();
         // The server lists my own device with its keys, and slips a device naming the victim
         // into my own entry.
         let mut swapped = device(&me, 1, &forged);
@@ -443,26 +472,46 @@ mod tests {
             ],
         };
         apply_thread(&conn, &s, &thread).unwrap();
-        let (keys, verified) = pinned_keys(&conn, my_device.id.as_str(), me.as_str())
+        let mine = devices::pinned_keys(&conn, my_device.id.as_str(), me.as_str())
             .unwrap()
             .unwrap();
         assert_eq!(
-            (keys, verified),
-            (my_device.keys.clone(), 1),
+            (mine.keys, mine.verified, mine.state),
+            (my_device.keys.clone(), 1, State::Trusted),
             "my own keys were replaced"
         );
         assert!(
-            pinned_keys(&conn, id(DeviceId::from_parts, 3).as_str(), victim.as_str())
+            devices::pinned_keys(&conn, id(DeviceId::from_parts, 3).as_str(), victim.as_str())
                 .unwrap()
                 .is_none(),
             "a device was pinned to someone it was not listed under"
         );
-        // A second, unannounced device on my own account is announced in the thread.
+        // A second first device on my own account, vouched for by none of mine, is refused and
+        // I am told; nothing is sealed to it.
         let extra = device(&me, 4, &DeviceIdentity::generate());
         let mut thread = thread;
-        thread.members[0].devices = vec![extra];
+        thread.members[0].devices = vec![extra.clone()];
         apply_thread(&conn, &s, &thread).unwrap();
-        let notices: i64 = conn.query_row("SELECT count(*) FROM messages WHERE kind = 'notice' AND body LIKE 'Din konto har fået en ny enhed%'", [], |r| r.get(0)).unwrap();
-        assert_eq!(notices, 1);
+        let pinned = devices::pinned_keys(&conn, extra.id.as_str(), me.as_str())
+            .unwrap()
+            .unwrap();
+        assert_eq!(pinned.state, State::Refused);
+        let alerts: Vec<String> = conn
+            .prepare("SELECT body FROM alerts")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            alerts,
+            vec!["En ukendt enhed (\"d4\") blev vist på din konto, men bruges ikke: ingen af kontoens andre enheder har godkendt den.".to_owned()]
+        );
+        // Listed again: no second alert.
+        apply_thread(&conn, &s, &thread).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM alerts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
     }
 }

@@ -10,26 +10,34 @@
 //! account   join, login, invite, threads and members
 //! outbound  send (seal + outbox), read marks, retry
 //! round     one sync round: push, receipts, pull (around sync::plan)
-//! inbound   applying inbox events: threads, pinned keys, envelopes, receipts
+//! inbound   applying inbox events: threads, people, envelopes, receipts
+//! trust     the device-chain rules, pure (which devices of a person to trust)
+//! devices   pinning devices under those rules, notices and alerts about them
+//! linking   linking a new device from an existing one; listing and removing own devices
 //! query     views for the screens, search
 //! caseload  a caseworker's youths and families, grouped from the threads
 //! live      WebSocket loop with reconnect and backoff
 //! lock      the app-lock PIN
+//! admin     an administrator's actions on accounts (devices, sessions, resets)
 //! ```
 
 mod account;
+pub mod admin;
 pub mod api;
 pub mod caseload;
 pub mod db;
+mod devices;
 mod engine;
 mod error;
 mod inbound;
+mod linking;
 mod live;
 pub mod lock;
 mod outbound;
 mod query;
 mod round;
 pub mod sync;
+pub mod trust;
 pub mod views;
 
 pub use engine::{Client, DB_FILE};

@@ -41,7 +41,7 @@ impl Client {
             let db = self.db();
             let mut stmt = db.prepare(
                 "SELECT d.enc_key, d.sign_key FROM devices d JOIN members m ON m.user_id = d.user_id
-                 WHERE m.thread_id = ?1 AND d.verified >= 0
+                 WHERE m.thread_id = ?1 AND d.state = 'trusted' AND d.verified >= 0
                    AND (d.verified = 1 OR d.user_id NOT IN (SELECT joined_user FROM invitations WHERE joined_user IS NOT NULL))",
             )?;
             let mut recipients = Vec::new();

@@ -235,14 +235,21 @@ impl Client {
             .collect::<Result<_, _>>()?;
         let mut out = Vec::new();
         for (id, display_name, role) in users {
-            let mut dstmt = db.prepare_cached("SELECT id, name, enc_key, sign_key, verified FROM devices WHERE user_id = ?1 ORDER BY pinned_at")?;
-            let devices: Vec<(String, String, String, String, i64)> = dstmt
+            let mut dstmt = db.prepare_cached("SELECT id, name, enc_key, sign_key, verified, state FROM devices WHERE user_id = ?1 ORDER BY pinned_at")?;
+            let devices: Vec<(String, String, String, String, i64, String)> = dstmt
                 .query_map([&id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
                 })?
                 .collect::<Result<_, _>>()?;
             let mut views = Vec::new();
-            for (did, name, enc, sign, verified) in devices {
+            for (did, name, enc, sign, verified, state) in devices {
                 let sign = B64::decode(&sign)
                     .map_err(|_| ClientError::Protocol("a pinned key is corrupt".into()))?;
                 views.push(DeviceView {
@@ -254,6 +261,7 @@ impl Client {
                     ),
                     verified: verified > 0,
                     failed_check: verified < 0,
+                    trust: crate::linking::trust_view(crate::trust::State::parse(&state)),
                 });
             }
             out.push(PersonView {

@@ -15,7 +15,9 @@ use samtale_proto::{
 use crate::db::{get_meta, set_meta};
 use crate::engine::{Client, Session, meta, now_ms};
 use crate::error::ClientError;
-use crate::inbound::{Applied, apply_device, apply_envelope, apply_receipt, apply_thread, notice};
+use crate::inbound::{
+    Applied, ReceiptEvent, apply_device, apply_envelope, apply_receipt, apply_thread, notice,
+};
 use crate::sync::{Pending, Step, SyncState, backoff, plan};
 use crate::views::{ClientEvent, SyncReport};
 
@@ -239,18 +241,29 @@ impl Client {
             groups
         };
         for (thread, kind, envelopes) in groups {
+            let thread_id =
+                ThreadId::parse(&thread).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            let receipt_kind = if kind == "read" {
+                ReceiptKind::Read
+            } else {
+                ReceiptKind::Delivered
+            };
+            let ids: Vec<EnvelopeId> = envelopes
+                .iter()
+                .filter_map(|e| EnvelopeId::parse(e).ok())
+                .collect();
+            // Signed, so members' clients can tell this device's marks from made-up ones.
+            let signature = s.identity.sign_bytes(&samtale_proto::api::receipt_bytes(
+                &thread_id,
+                &s.device,
+                receipt_kind,
+                &ids,
+            ));
             let req = ReceiptRequest {
-                thread: ThreadId::parse(&thread)
-                    .map_err(|e| ClientError::Protocol(e.to_string()))?,
-                kind: if kind == "read" {
-                    ReceiptKind::Read
-                } else {
-                    ReceiptKind::Delivered
-                },
-                envelopes: envelopes
-                    .iter()
-                    .filter_map(|e| EnvelopeId::parse(e).ok())
-                    .collect(),
+                thread: thread_id,
+                kind: receipt_kind,
+                envelopes: ids,
+                signature: samtale_proto::B64(signature.to_vec()),
             };
             let result = s.api.post_receipts(&req).await;
             match result {
@@ -384,9 +397,26 @@ impl Client {
                 device,
                 kind,
                 envelopes,
+                signature,
             } => {
-                apply_receipt(&tx, envelopes, user, device.as_str(), *kind, ev.at_ms)?;
-                Some(Applied::Done(thread.clone()))
+                let receipt = ReceiptEvent {
+                    thread,
+                    user,
+                    device,
+                    kind: *kind,
+                    envelopes,
+                    signature: signature.as_ref(),
+                };
+                apply_receipt(&tx, &receipt, ev.at_ms)?.then(|| Applied::Done(thread.clone()))
+            }
+            EventBody::DeviceRevoked {
+                user,
+                device,
+                revoked_at_ms,
+            } => {
+                crate::devices::apply_revoked(&tx, s, user, device, *revoked_at_ms)?;
+                self.emit(ClientEvent::AccountChanged);
+                None
             }
             EventBody::Thread { thread } => {
                 apply_thread(&tx, s, thread)?;
@@ -394,6 +424,9 @@ impl Client {
             }
             EventBody::Device { device } => {
                 apply_device(&tx, s, device)?;
+                if device.user == s.user {
+                    self.emit(ClientEvent::AccountChanged);
+                }
                 None
             }
             // From a newer server: nothing this version can do with it.

@@ -28,6 +28,9 @@ type HmacSha256 = Hmac<Sha256>;
 const SALT_TAG: &[u8] = b"samtale/invite/v1";
 /// HKDF "info" for the QR kind.
 const QR_INFO: &[u8] = b"samtale/invite/v1/qr-proof-key";
+/// The same two for device-link requests.
+const LINK_SALT_TAG: &[u8] = b"samtale/link/v1";
+const LINK_QR_INFO: &[u8] = b"samtale/link/v1/qr-proof-key";
 /// Argon2id cost for typed codes (OWASP's minimum recommendation for Argon2id).
 const ARGON2_M_KIB: u32 = 19_456;
 const ARGON2_T: u32 = 2;
@@ -77,9 +80,30 @@ pub fn proof_key(
     kind: ProofKind,
     invitation: &InvitationId,
 ) -> Result<ProofKey, CryptoError> {
-    let mut salt = Vec::with_capacity(SALT_TAG.len() + invitation.as_str().len());
-    salt.extend_from_slice(SALT_TAG);
-    salt.extend_from_slice(invitation.as_str().as_bytes());
+    derive_key(secret, kind, SALT_TAG, QR_INFO, invitation.as_str())
+}
+
+/// Derives the proof key of a device-link request from the new device's secret: the same
+/// construction as [`proof_key`] under its own salt and info tags, so a link code's proofs can
+/// never stand in for an invitation's, or the reverse.
+pub fn link_proof_key(
+    secret: &[u8],
+    kind: ProofKind,
+    link: &samtale_proto::LinkId,
+) -> Result<ProofKey, CryptoError> {
+    derive_key(secret, kind, LINK_SALT_TAG, LINK_QR_INFO, link.as_str())
+}
+
+fn derive_key(
+    secret: &[u8],
+    kind: ProofKind,
+    tag: &[u8],
+    qr_info: &[u8],
+    id: &str,
+) -> Result<ProofKey, CryptoError> {
+    let mut salt = Vec::with_capacity(tag.len() + id.len());
+    salt.extend_from_slice(tag);
+    salt.extend_from_slice(id.as_bytes());
     let mut out = Zeroizing::new([0u8; 32]);
     match kind {
         ProofKind::Code => {
@@ -105,7 +129,7 @@ pub fn proof_key(
             extract.update(secret);
             let prk = Zeroizing::new(<[u8; 32]>::from(extract.finalize().into_bytes()));
             let mut expand = hmac_from_slice(prk.as_slice())?;
-            expand.update(QR_INFO);
+            expand.update(qr_info);
             expand.update(&[1]);
             out.copy_from_slice(&expand.finalize().into_bytes());
         }
@@ -157,6 +181,25 @@ fn hmac_from_slice(key: &[u8]) -> Result<HmacSha256, CryptoError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn link_keys_differ_from_invitation_keys_for_the_same_secret() {
+        let secret = [3u8; 32];
+        let inv = invitation(5);
+        let link = samtale_proto::LinkId::parse(inv.as_str()).unwrap();
+        let device = DeviceIdentity::generate().public_keys();
+        let a = proof_key(&secret, ProofKind::Qr, &inv).unwrap();
+        let b = link_proof_key(&secret, ProofKind::Qr, &link).unwrap();
+        let mac = proof_mac(&a, ProofRole::Joiner, &device);
+        assert!(!verify_proof(&b, ProofRole::Joiner, &device, &mac));
+        let again = link_proof_key(&secret, ProofKind::Qr, &link).unwrap();
+        assert!(verify_proof(
+            &again,
+            ProofRole::Joiner,
+            &device,
+            &proof_mac(&b, ProofRole::Joiner, &device)
+        ));
+    }
+
     use samtale_proto::invite::{format_code, parse_invite};
 
     use super::*;

@@ -5,7 +5,9 @@
 //! - [`seal`]: sealing an envelope to member devices with age and signing it; verifying (what the
 //!   server does) and opening (what a recipient does).
 //! - [`safety`]: the digit codes people compare to detect a server that swapped keys.
-//! - [`invite`]: invitation proofs keyed by a secret the server never sees.
+//! - [`invite`]: invitation proofs keyed by a secret the server never sees (and the same for
+//!   device-link codes).
+//! - [`link`]: one device of a person vouching for another of theirs.
 //! - [`passcode`]: Argon2id hashes of what people type to be let in (staff passwords, app PIN).
 //! - [`random`]: OS randomness for ids, tokens and secrets.
 //!
@@ -14,6 +16,7 @@
 
 pub mod identity;
 pub mod invite;
+pub mod link;
 pub mod passcode;
 pub mod random;
 pub mod safety;

@@ -34,6 +34,14 @@ pub enum ErrorKind {
     PinWait,
     /// The app is locked: show the lock screen.
     Locked,
+    /// The account has a device already: link this one from it.
+    LinkRequired,
+    /// The account has as many devices as allowed: remove one first.
+    DeviceLimit,
+    /// The device-link code is wrong, used, expired or locked.
+    InvalidLink,
+    /// The device that vouched did not match the link code: possibly an impostor.
+    LinkNotVerified,
     /// Anything else; `message` says more.
     Internal,
     /// A kind this UI version does not know.

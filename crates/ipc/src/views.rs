@@ -154,6 +154,8 @@ pub struct DeviceView {
     pub verified: bool,
     /// The invitation proof did not check out: treat as an impostor.
     pub failed_check: bool,
+    /// How this device holds it: only trusted devices are sealed to.
+    pub trust: DeviceTrust,
 }
 
 /// One youth a caseworker follows, with their parents and the conversations about them: the
@@ -204,4 +206,72 @@ pub enum ClientEvent {
     Connection { online: bool },
     /// The session is no longer accepted; the person must log in or join again.
     SignedOut,
+    /// This account's devices or alerts changed (a device added or removed).
+    AccountChanged,
+}
+
+/// How this device holds one of this account's devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceTrust {
+    /// Vouched for through the chain: sealed to.
+    Trusted,
+    /// Waiting for the device that vouched for it to be known here.
+    Pending,
+    /// Failed a check; not used.
+    Refused,
+    /// Removed.
+    Revoked,
+    /// Replaced by an administrator's reset.
+    Retired,
+}
+
+/// One of this account's devices, as settings list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnDeviceView {
+    pub id: String,
+    pub name: String,
+    /// When the server registered it (ms since the Unix epoch).
+    pub added_at_ms: i64,
+    /// The device that vouched for it; `None` for the account's first device.
+    pub added_by: Option<String>,
+    /// Its name, when known here.
+    pub added_by_name: Option<String>,
+    pub last_seen_ms: i64,
+    /// Not seen for a long time: it no longer holds back the deletion of old messages.
+    pub stale: bool,
+    pub this_device: bool,
+    pub trust: DeviceTrust,
+    pub fingerprint: String,
+}
+
+/// A notice about the account itself (not about one conversation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: String,
+    pub at_ms: i64,
+    pub text: String,
+    pub seen: bool,
+}
+
+/// What a new device shows while it waits to be linked from another device of the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCodeView {
+    pub id: String,
+    /// To type on the other device: `ABCD-EFGH-JKMN-PQRS`.
+    pub code: String,
+    /// To scan with the other device.
+    pub qr_payload: String,
+    /// This device's safety code, to compare with what the other device shows.
+    pub fingerprint: String,
+    pub expires_at_ms: i64,
+}
+
+/// What the person's existing device shows before it vouches for a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPreviewView {
+    pub device_name: String,
+    /// The new device's safety code: must match what the new device shows.
+    pub fingerprint: String,
+    pub expires_at_ms: i64,
 }

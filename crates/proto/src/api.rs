@@ -97,6 +97,16 @@ pub struct DeviceInfo {
     pub created_at_ms: i64,
     /// Present on a citizen's first device: lets the inviter's client check it.
     pub join_proof: Option<JoinProof>,
+    /// How another device of the same user vouched for this one; `None` on the first device of
+    /// a chain (proven by an invitation or a staff login). See [`crate::devices`].
+    #[serde(default)]
+    pub link: Option<crate::devices::DeviceLink>,
+    /// The account's key chain: 0 from the start, one more after each administrator reset.
+    #[serde(default)]
+    pub chain: u32,
+    /// Set when the device was removed: it receives nothing more and nobody seals to it.
+    #[serde(default)]
+    pub revoked_at_ms: Option<i64>,
 }
 
 /// `POST /v1/login`: a caseworker or admin logs in on a device. Exactly one of `device_id`
@@ -111,6 +121,10 @@ pub struct LoginRequest {
     pub device_id: Option<DeviceId>,
     #[serde(default)]
     pub new_device: Option<DeviceRegistration>,
+    /// With `device_id`: the device's signature over [`device_login_bytes`], so a password
+    /// alone never opens a session on a device someone else holds the key of.
+    #[serde(default)]
+    pub device_proof: Option<crate::devices::DeviceProof>,
 }
 
 /// `POST /v1/session/device`: a youth's or parent's device gets a new session by signing with
@@ -321,6 +335,30 @@ pub struct ReceiptRequest {
     pub thread: ThreadId,
     pub kind: crate::event::ReceiptKind,
     pub envelopes: Vec<crate::ids::EnvelopeId>,
+    /// ed25519 by the reporting device over [`receipt_bytes`]: members' clients show a mark
+    /// only when it verifies, so a server cannot make up "read by".
+    pub signature: B64,
+}
+
+/// The bytes a device signs for a receipt: a domain tag, the thread, the device, the kind and
+/// every envelope id, each terminated, so no two receipts share their bytes.
+pub fn receipt_bytes(
+    thread: &ThreadId,
+    device: &DeviceId,
+    kind: crate::event::ReceiptKind,
+    envelopes: &[crate::ids::EnvelopeId],
+) -> Vec<u8> {
+    let mut out = b"samtale/receipt/v1\0".to_vec();
+    for part in [thread.as_str(), device.as_str(), kind.as_str()] {
+        out.extend_from_slice(part.as_bytes());
+        out.push(0);
+    }
+    out.extend_from_slice(&(envelopes.len() as u64).to_be_bytes());
+    for e in envelopes {
+        out.extend_from_slice(e.as_str().as_bytes());
+        out.push(0);
+    }
+    out
 }
 
 /// `POST /v1/inbox/ack`: this device holds everything up to `seq`; the server may purge.

@@ -28,6 +28,15 @@ pub enum ErrorCode {
     RateLimited,
     /// Wrong username or password.
     BadCredentials,
+    /// The account already has a device: link this one from it, or have an administrator reset
+    /// the account. A password alone does not add a device.
+    LinkRequired,
+    /// The account has as many devices as allowed: remove one first.
+    DeviceLimit,
+    /// The device-link code is wrong, used, expired or locked after too many attempts.
+    InvalidLink,
+    /// The account is disabled by an administrator.
+    Disabled,
     /// Something failed on the server; the request may be retried.
     Internal,
     /// Any code this client version does not know.

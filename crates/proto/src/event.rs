@@ -44,11 +44,23 @@ pub enum EventBody {
         device: DeviceId,
         kind: ReceiptKind,
         envelopes: Vec<EnvelopeId>,
+        /// The device's signature over [`crate::api::receipt_bytes`]; a mark without one that
+        /// verifies is not shown.
+        #[serde(default)]
+        signature: Option<crate::bytes::B64>,
     },
     /// A thread was created or its membership changed; carries the whole new state.
     Thread { thread: ThreadInfo },
-    /// A member of a shared thread registered a new device (a key change clients must show).
+    /// A new device of this user or of a member of a shared thread (a key change clients must
+    /// show): linked by one of the user's devices, or the first of a chain.
     Device { device: DeviceInfo },
+    /// A device of this user or of a contact was removed: stop sealing to it, refuse what it
+    /// signs from now on.
+    DeviceRevoked {
+        user: UserId,
+        device: DeviceId,
+        revoked_at_ms: i64,
+    },
     /// An event type this version does not know (sent by a newer server); skipped. Never sent.
     #[serde(other)]
     Unknown,

@@ -124,6 +124,10 @@ id_type!(
     /// An invitation made by a caseworker.
     InvitationId
 );
+id_type!(
+    /// A new device's request to be linked to an account, chosen by the new device.
+    LinkId
+);
 
 #[cfg(test)]
 mod tests {

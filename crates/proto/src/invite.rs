@@ -114,8 +114,18 @@ pub fn qr_payload(server_url: &str, server_part: &str, secret: &[u8]) -> String 
 
 /// Reads what the user typed or scanned: a 16-character code or a QR payload.
 pub fn parse_invite(input: &str) -> Result<ParsedInvite, CodeError> {
+    parse_code(input, QR_PREFIX)
+}
+
+/// Reads a device-link code as typed, or the QR payload a new device shows
+/// (`samtale:link?code=…&k=…`); the same shape as an invitation's.
+pub fn parse_link_code(input: &str) -> Result<ParsedInvite, CodeError> {
+    parse_code(input, crate::devices::LINK_QR_PREFIX)
+}
+
+fn parse_code(input: &str, qr_prefix: &str) -> Result<ParsedInvite, CodeError> {
     let input = input.trim();
-    if let Some(query) = input.strip_prefix(QR_PREFIX) {
+    if let Some(query) = input.strip_prefix(qr_prefix) {
         let mut server = None;
         let mut code = None;
         let mut key = None;
@@ -222,5 +232,24 @@ mod tests {
         assert_eq!(p.server_url.as_deref(), Some("http://127.0.0.1:8080"));
         assert!(parse_invite("samtale:join?code=ABCDEFGH").is_err());
         assert!(parse_invite("samtale:join?code=ABCDEFGH&k=AAAA").is_err());
+    }
+
+    #[test]
+    fn link_codes_read_like_invitations_but_not_interchangeably() {
+        let secret = [9u8; 32];
+        let payload = crate::devices::link_qr_payload("ABCDEFGH", &secret);
+        let p = parse_link_code(&payload).unwrap();
+        assert_eq!(
+            (p.kind, p.secret, p.server_url),
+            (ProofKind::Qr, secret.to_vec(), None)
+        );
+        // A link QR is not an invitation, nor the reverse.
+        assert!(parse_invite(&payload).is_err());
+        let invite = qr_payload("http://127.0.0.1:8080", "ABCDEFGH", &secret);
+        assert!(parse_link_code(&invite).is_err());
+        assert_eq!(
+            parse_link_code("abcd-efgh-jkmn-pqrs").unwrap().server_part,
+            "ABCDEFGH"
+        );
     }
 }

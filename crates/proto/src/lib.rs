@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod bytes;
+pub mod devices;
 pub mod envelope;
 pub mod error;
 pub mod event;
@@ -22,7 +23,7 @@ pub use bytes::B64;
 pub use envelope::{EnvelopeHeader, PayloadKind, SealedEnvelope};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{EventBody, InboxEvent, InboxPage, ReceiptKind, WsFrame};
-pub use ids::{DeviceId, EnvelopeId, IdError, InvitationId, TenantId, ThreadId, UserId};
+pub use ids::{DeviceId, EnvelopeId, IdError, InvitationId, LinkId, TenantId, ThreadId, UserId};
 pub use payload::MessagePayload;
 
 /// Version of the envelope format and of the `/v1` HTTP API.

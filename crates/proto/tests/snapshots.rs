@@ -21,12 +21,17 @@ use samtale_proto::api::{
     PostEnvelopeResponse, ReceiptRequest, Role, SessionInfo, SetMembers, TenantInfo, ThreadInfo,
     ThreadKind, UserInfo,
 };
+use samtale_proto::devices::{
+    AcceptLink, AdminPassword, AdminReset, AdminResetDone, CreateLinkRequest, DeviceLink,
+    DeviceList, DeviceProof, LinkClaimRequest, LinkPreview, LinkPreviewRequest, LinkRequestInfo,
+    LinkStatus, OwnDevice,
+};
 use samtale_proto::invite::{ProofKind, format_code, qr_payload};
 use samtale_proto::payload::MessagePayload;
 use samtale_proto::{
     B64, DeviceId, EnvelopeHeader, EnvelopeId, ErrorBody, ErrorCode, EventBody, InboxEvent,
-    InboxPage, InvitationId, PROTOCOL_VERSION, PayloadKind, ReceiptKind, SealedEnvelope, TenantId,
-    ThreadId, UserId, WsFrame,
+    InboxPage, InvitationId, LinkId, PROTOCOL_VERSION, PayloadKind, ReceiptKind, SealedEnvelope,
+    TenantId, ThreadId, UserId, WsFrame,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -209,6 +214,9 @@ fn caseworker_device() -> DeviceInfo {
         keys: caseworker_keys(),
         created_at_ms: T0_MS + 1_000,
         join_proof: None,
+        link: None,
+        chain: 0,
+        revoked_at_ms: None,
     }
 }
 
@@ -221,7 +229,37 @@ fn youth_device() -> DeviceInfo {
         keys: youth_keys(),
         created_at_ms: T0_MS + 2_000,
         join_proof: Some(join_proof()),
+        link: None,
+        chain: 0,
+        revoked_at_ms: None,
     }
+}
+
+fn linked_device_id() -> DeviceId {
+    DeviceId::from_parts(T0 + 3_000, [0x44; 10])
+}
+
+/// A youth's second phone, vouched for by his first, in his second key chain, since removed.
+fn linked_device() -> DeviceInfo {
+    DeviceInfo {
+        id: linked_device_id(),
+        user: youth_id(),
+        name: "Mikkels nye telefon".to_owned(),
+        keys: caseworker_keys(),
+        created_at_ms: T0_MS + 3_000,
+        join_proof: None,
+        link: Some(DeviceLink {
+            signer: youth_device_id(),
+            at_ms: T0_MS + 2_500,
+            signature: B64(vec![0x6C; 64]),
+        }),
+        chain: 1,
+        revoked_at_ms: Some(T0_MS + 9_000),
+    }
+}
+
+fn link_id() -> LinkId {
+    LinkId::from_parts(T0 + 2_400, [0x55; 10])
 }
 
 fn thread_info() -> ThreadInfo {
@@ -273,6 +311,7 @@ fn receipt_body() -> EventBody {
         device: youth_device_id(),
         kind: ReceiptKind::Read,
         envelopes: vec![envelope_id(1), envelope_id(2)],
+        signature: Some(B64(vec![0x72; 64])),
     }
 }
 
@@ -348,6 +387,10 @@ fn all_error_codes() -> Vec<ErrorCode> {
         ErrorCode::BadSignature,
         ErrorCode::RateLimited,
         ErrorCode::BadCredentials,
+        ErrorCode::LinkRequired,
+        ErrorCode::DeviceLimit,
+        ErrorCode::InvalidLink,
+        ErrorCode::Disabled,
         ErrorCode::Internal,
         ErrorCode::Unknown,
     ]
@@ -365,13 +408,19 @@ fn all_event_bodies() -> Vec<EventBody> {
         EventBody::Device {
             device: youth_device(),
         },
+        EventBody::DeviceRevoked {
+            user: youth_id(),
+            device: linked_device_id(),
+            revoked_at_ms: T0_MS + 9_000,
+        },
     ];
     for b in &all {
         match b {
             EventBody::Envelope { .. }
             | EventBody::Receipt { .. }
             | EventBody::Thread { .. }
-            | EventBody::Device { .. } => {}
+            | EventBody::Device { .. }
+            | EventBody::DeviceRevoked { .. } => {}
             // Only ever read, never sent: covered by `unknown_types_read_as_unknown`.
             EventBody::Unknown => {}
         }
@@ -578,6 +627,10 @@ fn login_request() {
             password: "rødgrød med fløde".to_owned(),
             device_id: Some(caseworker_device_id()),
             new_device: None,
+            device_proof: Some(DeviceProof {
+                at_ms: T0_MS,
+                signature: B64(vec![0x50; 64]),
+            }),
         }
     );
     snap!(
@@ -591,6 +644,7 @@ fn login_request() {
                 name: "Mettes bærbare".to_owned(),
                 keys: caseworker_keys(),
             }),
+            device_proof: None,
         }
     );
 }
@@ -789,8 +843,145 @@ fn receipt_request() {
             thread: thread_id(),
             kind: ReceiptKind::Delivered,
             envelopes: vec![envelope_id(1), envelope_id(2)],
+            signature: B64(vec![0x72; 64]),
         }
     );
+}
+
+/// What a device signs for a receipt: pinned byte for byte.
+#[test]
+fn receipt_signing_bytes() {
+    let bytes = samtale_proto::api::receipt_bytes(
+        &thread_id(),
+        &youth_device_id(),
+        ReceiptKind::Read,
+        &[envelope_id(1), envelope_id(2)],
+    );
+    insta::assert_snapshot!("receipt_signing_bytes_hex", hex(&bytes));
+}
+
+/// What a device signs to vouch for another: pinned byte for byte.
+#[test]
+fn device_link_signing_bytes() {
+    let bytes = samtale_proto::devices::device_link_bytes(
+        &youth_id(),
+        1,
+        &linked_device_id(),
+        &caseworker_keys(),
+        &youth_device_id(),
+        T0_MS + 2_500,
+    );
+    insta::assert_snapshot!("device_link_signing_bytes_hex", hex(&bytes));
+}
+
+#[test]
+fn device_trust_wire_types() {
+    snap!("device_info_linked_revoked", linked_device());
+    snap!(
+        "create_link_request",
+        CreateLinkRequest {
+            id: link_id(),
+            device_id: linked_device_id(),
+            device: DeviceRegistration {
+                name: "Mikkels nye telefon".to_owned(),
+                keys: caseworker_keys(),
+            },
+            proof_code: mac(0xE0),
+            proof_qr: mac(0xF0),
+        }
+    );
+    snap!(
+        "link_request_info",
+        LinkRequestInfo {
+            id: link_id(),
+            server_part: "K7QD2M9X".to_owned(),
+            expires_at_ms: T0_MS + 900_000,
+        }
+    );
+    snap!(
+        "link_preview_request",
+        LinkPreviewRequest {
+            code: "K7QD2M9X".to_owned(),
+        }
+    );
+    snap!(
+        "link_preview",
+        LinkPreview {
+            id: link_id(),
+            device_id: linked_device_id(),
+            name: "Mikkels nye telefon".to_owned(),
+            keys: caseworker_keys(),
+            proof_code: mac(0xE0),
+            proof_qr: mac(0xF0),
+            expires_at_ms: T0_MS + 900_000,
+        }
+    );
+    let accept = AcceptLink {
+        code: "K7QD2M9X".to_owned(),
+        proof_kind: ProofKind::Qr,
+        signer_proof: mac(0xB0),
+        link: linked_device().link.expect("linked"),
+    };
+    snap!("accept_link", accept.clone());
+    let claim = LinkClaimRequest {
+        at_ms: T0_MS,
+        signature: B64(vec![0x43; 64]),
+    };
+    snap!("link_claim_request", claim.clone());
+    snap!(
+        "link_status_pending",
+        LinkStatus::Pending {
+            expires_at_ms: T0_MS + 900_000,
+        }
+    );
+    let linked = LinkStatus::Linked {
+        session: SessionInfo {
+            token: B64(vec![0x5A; 32]).encode(),
+            expires_at_ms: T0_MS,
+            user: youth_info(),
+            device: linked_device_id(),
+        },
+        tenant: tenant_info(),
+        device: linked_device(),
+        signer: youth_device(),
+        proof_kind: ProofKind::Code,
+        signer_proof: mac(0xB0),
+        inbox_head: 42,
+    };
+    snap!("link_status_linked", linked.clone());
+    let list = DeviceList {
+        devices: vec![OwnDevice {
+            device: linked_device(),
+            last_seen_ms: T0_MS + 8_000,
+            stale: false,
+        }],
+    };
+    snap!("device_list", list.clone());
+    let proof = DeviceProof {
+        at_ms: T0_MS,
+        signature: B64(vec![0x50; 64]),
+    };
+    snap!("device_proof", proof.clone());
+    let password = AdminPassword {
+        password: "nyt kodeord".to_owned(),
+    };
+    snap!("admin_password", password.clone());
+    let reset = AdminReset { password: None };
+    snap!("admin_reset", reset.clone());
+    snap!("admin_reset_done", AdminResetDone { chain: 2 });
+
+    assert_rejects_unknown_field(&accept);
+    assert_rejects_unknown_field(&claim);
+    assert_rejects_unknown_field(&proof);
+    assert_rejects_unknown_field(&password);
+    assert_rejects_unknown_field(&reset);
+    assert_accepts_unknown_field(&linked_device());
+    assert_accepts_unknown_field(&linked);
+    assert_accepts_unknown_field(&list);
+    // A device from a server that predates device trust reads as a chain's first device.
+    let old = r#"{"id":"01HF7YAT000000000000000000","user":"01HF7YAT000000000000000000","name":"x","keys":{"enc":"age1x","sign":"AAAA"},"created_at_ms":1,"join_proof":null}"#;
+    let d: DeviceInfo = serde_json::from_str(old).expect("old device info");
+    assert_eq!((d.link, d.chain, d.revoked_at_ms), (None, 0, None));
 }
 
 #[test]
@@ -867,12 +1058,13 @@ fn event_body_all_variants() {
             body,
         })
         .collect();
-    let [envelope, receipt, thread, device]: [InboxEvent; 4] =
-        events.try_into().expect("four variants");
+    let [envelope, receipt, thread, device, revoked]: [InboxEvent; 5] =
+        events.try_into().expect("five variants");
     snap!("inbox_event_envelope", envelope);
     snap!("inbox_event_receipt", receipt);
     snap!("inbox_event_thread", thread);
     snap!("inbox_event_device", device);
+    snap!("inbox_event_device_revoked", revoked);
     // The body alone (without `seq`/`at_ms`) round-trips as well.
     for body in all_event_bodies() {
         round_trip(&body);
@@ -967,6 +1159,7 @@ fn requests_reject_unknown_fields() {
         password: "hemmelig".to_owned(),
         device_id: Some(caseworker_device_id()),
         new_device: None,
+        device_proof: None,
     });
     assert_rejects_unknown_field(&CreateInvitation {
         id: invitation_id(),
@@ -1004,6 +1197,17 @@ fn requests_reject_unknown_fields() {
         thread: thread_id(),
         kind: ReceiptKind::Read,
         envelopes: vec![envelope_id(1)],
+        signature: B64(vec![0x72; 64]),
+    });
+    assert_rejects_unknown_field(&CreateLinkRequest {
+        id: link_id(),
+        device_id: linked_device_id(),
+        device: youth_registration(),
+        proof_code: mac(0xE0),
+        proof_qr: mac(0xF0),
+    });
+    assert_rejects_unknown_field(&LinkPreviewRequest {
+        code: "K7QD2M9X".to_owned(),
     });
     assert_rejects_unknown_field(&AckRequest { seq: 1 });
     assert_rejects_unknown_field(&envelope_header());

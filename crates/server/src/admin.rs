@@ -97,6 +97,8 @@ pub async fn add_staff<S: Store>(
         role,
         display_name: display_name.trim().to_owned(),
         username: Some(username.trim().to_lowercase()),
+        chain: 0,
+        disabled: false,
     };
     store
         .create_user(&user, Some(&hash))

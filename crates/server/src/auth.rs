@@ -29,6 +29,8 @@ pub struct Caller {
     pub user: User,
     pub device: DeviceId,
     pub token_hash: [u8; 32],
+    /// When the session ends (a WebSocket closes then).
+    pub expires_at_ms: i64,
 }
 
 impl Caller {
@@ -65,10 +67,18 @@ impl<S: Store> FromRequestParts<AppState<S>> for Caller {
             .user(&session.user)
             .await?
             .ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;
+        if user.disabled {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                samtale_proto::ErrorCode::Disabled,
+                "this account is disabled; contact the municipality",
+            ));
+        }
         Ok(Caller {
             user,
             device: session.device,
             token_hash: hash,
+            expires_at_ms: session.expires_at_ms,
         })
     }
 }

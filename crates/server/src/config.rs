@@ -35,6 +35,24 @@ pub struct Limits {
     /// Failed logins or codes per client address in one window before it is refused.
     pub failures_per_window: u32,
     pub failure_window: Duration,
+    /// Most devices (not removed) a youth or parent may have.
+    pub citizen_devices: u32,
+    /// Most devices (not removed) a caseworker or admin may have.
+    pub staff_devices: u32,
+    /// A device not seen for this long is stale: shown as such to its owner and no longer
+    /// holding back the deletion of old messages.
+    pub stale_after: Duration,
+}
+
+impl Limits {
+    /// The device cap for a person of `role`.
+    pub fn device_cap(&self, role: samtale_proto::api::Role) -> u32 {
+        if role.is_staff() {
+            self.staff_devices
+        } else {
+            self.citizen_devices
+        }
+    }
 }
 
 impl Default for Limits {
@@ -46,6 +64,9 @@ impl Default for Limits {
             invitation_attempts: 5,
             failures_per_window: 20,
             failure_window: Duration::from_secs(600),
+            citizen_devices: 5,
+            staff_devices: 10,
+            stale_after: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -61,6 +82,9 @@ pub struct FileConfig {
     pub session_ttl_hours: Option<u64>,
     pub purge_every_seconds: Option<u64>,
     pub failures_per_window: Option<u32>,
+    pub citizen_devices: Option<u32>,
+    pub staff_devices: Option<u32>,
+    pub stale_after_days: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +121,9 @@ pub struct Overrides {
     pub session_ttl_hours: Option<u64>,
     pub purge_every_seconds: Option<u64>,
     pub failures_per_window: Option<u32>,
+    pub citizen_devices: Option<u32>,
+    pub staff_devices: Option<u32>,
+    pub stale_after_days: Option<u64>,
 }
 
 impl Config {
@@ -110,6 +137,15 @@ impl Config {
         }
         if let Some(n) = o.failures_per_window.or(file.failures_per_window) {
             limits.failures_per_window = n;
+        }
+        if let Some(n) = o.citizen_devices.or(file.citizen_devices) {
+            limits.citizen_devices = n.max(1);
+        }
+        if let Some(n) = o.staff_devices.or(file.staff_devices) {
+            limits.staff_devices = n.max(1);
+        }
+        if let Some(days) = o.stale_after_days.or(file.stale_after_days) {
+            limits.stale_after = Duration::from_secs(days.max(1) * 24 * 3600);
         }
         let backend = match o.database_url.or(file.database_url) {
             Some(url) => Backend::Postgres { url },

@@ -68,6 +68,11 @@ impl From<StoreError> for ApiError {
                 format!("this {what} already exists"),
             ),
             StoreError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+            StoreError::Limit(what) => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::DeviceLimit,
+                format!("the limit of {what} is reached"),
+            ),
             StoreError::Backend(detail) => {
                 tracing::error!(%detail, "storage failure");
                 ApiError::internal()

@@ -6,17 +6,54 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use samtale_proto::UserId;
+use samtale_proto::{DeviceId, UserId};
 use tokio::sync::watch;
 
 use crate::store::Fanout;
 
-#[derive(Default)]
 pub struct Hub {
     users: Mutex<HashMap<UserId, watch::Sender<u64>>>,
+    /// Devices whose sessions were ended (revoked, or signed out by an administrator), with
+    /// when: a socket opened before that closes.
+    ended: Mutex<HashMap<DeviceId, i64>>,
+    /// Bumped on each ended device, so sockets look only then.
+    ended_gen: watch::Sender<u64>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            users: Mutex::default(),
+            ended: Mutex::default(),
+            ended_gen: watch::channel(0).0,
+        }
+    }
 }
 
 impl Hub {
+    /// Closes the sockets `device` opened before `at_ms` (on this node).
+    pub fn end_device(&self, device: &DeviceId, at_ms: i64) {
+        self.ended
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(device.clone(), at_ms);
+        self.ended_gen.send_modify(|g| *g += 1);
+    }
+
+    /// Wakes when any device's sockets are to close; then ask [`Hub::is_ended`].
+    pub fn watch_ended(&self) -> watch::Receiver<u64> {
+        self.ended_gen.subscribe()
+    }
+
+    /// True when a socket of `device` opened at `opened_ms` must close.
+    pub fn is_ended(&self, device: &DeviceId, opened_ms: i64) -> bool {
+        self.ended
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(device)
+            .is_some_and(|at| *at >= opened_ms)
+    }
+
     pub fn subscribe(&self, user: &UserId) -> watch::Receiver<u64> {
         let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
         users

@@ -13,6 +13,7 @@
 //! - [`hub`]: in-process wake-ups of connected sockets;
 //! - [`serve`]: binding, background purge and graceful shutdown; [`admin`]: bootstrap commands.
 
+pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod config;

@@ -57,6 +57,15 @@ enum Command {
         /// Failed logins or codes allowed per client address per 10 minutes.
         #[arg(long, env = "SAMTALE_FAILURES_PER_WINDOW")]
         failures_per_window: Option<u32>,
+        /// Most devices a youth or parent may have (default 5).
+        #[arg(long, env = "SAMTALE_CITIZEN_DEVICES")]
+        citizen_devices: Option<u32>,
+        /// Most devices a caseworker or admin may have (default 10).
+        #[arg(long, env = "SAMTALE_STAFF_DEVICES")]
+        staff_devices: Option<u32>,
+        /// Days without being seen before a device counts as stale (default 90).
+        #[arg(long, env = "SAMTALE_STALE_AFTER_DAYS")]
+        stale_after_days: Option<u64>,
     },
     /// Create a municipality with its first admin. The password is read from SAMTALE_PASSWORD.
     CreateTenant {
@@ -103,8 +112,14 @@ async fn main() -> Result<()> {
         session_ttl_hours,
         purge_every_seconds,
         failures_per_window,
+        citizen_devices,
+        staff_devices,
+        stale_after_days,
     } = &cli.command
     {
+        overrides.citizen_devices = *citizen_devices;
+        overrides.staff_devices = *staff_devices;
+        overrides.stale_after_days = *stale_after_days;
         overrides.listen = *listen;
         overrides.retention_days = *retention_days;
         overrides.session_ttl_hours = *session_ttl_hours;

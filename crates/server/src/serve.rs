@@ -24,11 +24,12 @@ pub async fn serve<S: Store>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let retention = limits.retention;
+    let (retention, stale_after) = (limits.retention, limits.stale_after);
     let state = AppState::new(store.clone(), limits, stop_rx.clone());
     let purge = tokio::spawn(purge_loop(
         store.clone(),
         retention,
+        stale_after,
         purge_every,
         stop_rx.clone(),
     ));
@@ -52,6 +53,7 @@ pub async fn serve<S: Store>(
 async fn purge_loop<S: Store>(
     store: S,
     retention: Duration,
+    stale_after: Duration,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -62,7 +64,9 @@ async fn purge_loop<S: Store>(
         }
         let before =
             now_ms().saturating_sub(i64::try_from(retention.as_millis()).unwrap_or(i64::MAX));
-        match store.purge(before).await {
+        let stale_before =
+            now_ms().saturating_sub(i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX));
+        match store.purge(before, stale_before).await {
             Ok(n) => tracing::info!(purged = n, "retention purge"),
             Err(e) => tracing::warn!(error = %e, "retention purge failed"),
         }

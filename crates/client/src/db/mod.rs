@@ -11,7 +11,11 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::ClientError;
 
 /// Migrations in order; index + 1 is the schema version it produces. Never edit a shipped one.
-pub const MIGRATIONS: &[&str] = &[include_str!("v1.sql"), include_str!("v2.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("v1.sql"),
+    include_str!("v2.sql"),
+    include_str!("v3.sql"),
+];
 
 /// Opens (creating if needed) the encrypted database and brings it to the newest schema.
 pub fn open(path: &Path, key: &[u8; 32]) -> Result<Connection, ClientError> {

@@ -96,6 +96,23 @@ pub async fn post_receipts<S: Store>(
             )));
         }
     }
+    // Members' clients check this signature too; checking it here keeps a broken or forged
+    // receipt out of everyone's inbox.
+    let device = st
+        .store
+        .device(&caller.device)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let signed =
+        samtale_proto::api::receipt_bytes(&req.thread, &caller.device, req.kind, &req.envelopes);
+    if samtale_crypto::verify_signature(&device.keys(), &signed, req.signature.as_slice()).is_err()
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            samtale_proto::ErrorCode::BadSignature,
+            "the receipt's signature does not match your device key",
+        ));
+    }
     let members = st.store.thread_members(&req.thread).await?;
     let event = EventBody::Receipt {
         thread: req.thread,
@@ -103,6 +120,7 @@ pub async fn post_receipts<S: Store>(
         device: caller.device.clone(),
         kind: req.kind,
         envelopes: req.envelopes,
+        signature: Some(req.signature),
     };
     let fanout = st.store.append_event(&members, &event, now_ms()).await?;
     st.hub.notify(&fanout);
@@ -137,5 +155,6 @@ pub async fn ack<S: Store>(
     ApiJson(req): ApiJson<AckRequest>,
 ) -> Result<StatusCode, ApiError> {
     st.store.ack(&caller.device, req.seq).await?;
+    st.store.touch_device(&caller.device, now_ms()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

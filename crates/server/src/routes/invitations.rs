@@ -249,6 +249,8 @@ pub async fn join<S: Store>(
         role: inv.role,
         display_name: check_display_name(&req.display_name)?,
         username: None,
+        chain: 0,
+        disabled: false,
     };
     let proof = JoinProof {
         invitation: inv.id.clone(),

@@ -1,15 +1,18 @@
 //! The HTTP and WebSocket routes of `/v1`, one module per area. Handlers check tenant and
 //! membership themselves, next to the data they guard, and return [`ApiError`]s only.
 
+mod admin;
+mod devices;
 mod envelopes;
 mod invitations;
+mod links;
 mod session;
 mod threads;
 mod ws;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use samtale_proto::api::{DeviceRegistration, Health};
 use samtale_proto::{DeviceId, MAX_CIPHERTEXT_BYTES};
 
@@ -35,6 +38,16 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/logout", post(session::logout::<S>))
         .route("/v1/me", get(session::me::<S>))
         .route("/v1/admin/users", post(session::create_staff::<S>))
+        .route("/v1/admin/users/{id}/devices", get(admin::devices::<S>))
+        .route("/v1/admin/users/{id}/disable", post(admin::disable::<S>))
+        .route("/v1/admin/users/{id}/enable", post(admin::enable::<S>))
+        .route(
+            "/v1/admin/users/{id}/logout",
+            post(admin::end_sessions::<S>),
+        )
+        .route("/v1/admin/users/{id}/password", post(admin::password::<S>))
+        .route("/v1/admin/users/{id}/reset", post(admin::reset::<S>))
+        .route("/v1/admin/devices/{id}", delete(admin::revoke_device::<S>))
         .route(
             "/v1/invitations",
             post(invitations::create::<S>).get(invitations::list::<S>),
@@ -51,6 +64,12 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/inbox", get(envelopes::inbox::<S>))
         .route("/v1/inbox/ack", post(envelopes::ack::<S>))
         .route("/v1/ws", get(ws::upgrade::<S>))
+        .route("/v1/devices", get(devices::list::<S>))
+        .route("/v1/devices/{id}", delete(devices::revoke::<S>))
+        .route("/v1/links", post(links::create::<S>))
+        .route("/v1/links/preview", post(links::preview::<S>))
+        .route("/v1/links/accept", post(links::accept::<S>))
+        .route("/v1/links/{id}/claim", post(links::claim::<S>))
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .merge(envelope_routes)
         .fallback(|| async { ApiError::not_found("no such route") })
@@ -94,6 +113,10 @@ fn device_from_registration(
         sign_key: reg.keys.sign.0.clone(),
         created_at_ms: now_ms(),
         join_proof,
+        link: None,
+        chain: 0,
+        revoked_at_ms: None,
+        last_seen_ms: now_ms(),
     })
 }
 

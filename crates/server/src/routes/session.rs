@@ -19,6 +19,14 @@ use crate::password;
 use crate::state::AppState;
 use crate::store::{Store, User};
 
+fn disabled() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::Disabled,
+        "this account is disabled; contact the municipality",
+    )
+}
+
 fn bad_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -52,25 +60,75 @@ pub async fn login<S: Store>(
             return Err(bad_credentials());
         }
     };
+    if user.disabled {
+        return Err(disabled());
+    }
     let device = match (req.device_id, req.new_device) {
-        (Some(id), None) => match st.store.device(&id).await? {
-            Some(d) if d.user == user.id => d,
-            _ => {
-                return Err(ApiError::forbidden(
-                    "this device is not registered to you; log in as a new device",
+        (Some(id), None) => {
+            let device = match st.store.device(&id).await? {
+                Some(d) if d.user == user.id && d.revoked_at_ms.is_none() => d,
+                _ => {
+                    return Err(ApiError::forbidden(
+                        "this device is not registered to you or was removed; log in as a new device",
+                    ));
+                }
+            };
+            // The password alone does not open a session on a device: its key must sign too.
+            let Some(proof) = req.device_proof else {
+                return Err(ApiError::bad_request(
+                    "a login on a registered device must carry its device_proof",
+                ));
+            };
+            if (proof.at_ms - now_ms()).abs() > DEVICE_LOGIN_SKEW_MS {
+                return Err(ApiError::unauthorized(
+                    "this device's clock is more than two minutes off; set the right time and try again",
                 ));
             }
-        },
+            let signed = device_login_bytes(&device.id, proof.at_ms);
+            if samtale_crypto::verify_signature(&device.keys(), &signed, proof.signature.as_slice())
+                .is_err()
+                || !st.store.claim_device_login(&device.id, proof.at_ms).await?
+            {
+                st.failures.record_failure(ip);
+                return Err(ApiError::unauthorized(
+                    "this device could not prove it holds its key; log in as a new device",
+                ));
+            }
+            device
+        }
         (None, Some(reg)) => {
-            let device = device_from_registration(&user.id, &reg, None)?;
-            let notify = st.store.contacts_of(&user.id).await?;
+            // A password adds a device only to an account that has none: otherwise someone
+            // holding just the password would get a device everyone seals to.
+            let active = st
+                .store
+                .devices_of(&user.id)
+                .await?
+                .iter()
+                .filter(|d| d.revoked_at_ms.is_none())
+                .count();
+            if active > 0 {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::LinkRequired,
+                    "this account already has a device: link this one from it (Settings, Devices, Link a device), or ask an administrator to reset the account",
+                ));
+            }
+            let mut device = device_from_registration(&user.id, &reg, None)?;
+            device.chain = user.chain;
+            let mut notify = st.store.contacts_of(&user.id).await?;
+            notify.push(user.id.clone());
             let event = EventBody::Device {
                 device: device.info(),
             };
+            let cap = st.limits.device_cap(user.role);
             let fanout = st
                 .store
-                .add_device(&device, &notify, &event, now_ms())
-                .await?;
+                .add_device(&device, &notify, &event, now_ms(), cap)
+                .await
+                .map_err(|e| match e {
+                    crate::store::StoreError::Limit(_) => super::links::device_limit(cap),
+                    other => other.into(),
+                })?;
             st.hub.notify(&fanout);
             device
         }
@@ -92,6 +150,7 @@ async fn start_session<S: Store>(
 ) -> Result<Json<SessionInfo>, ApiError> {
     let (info, record) = new_session(st, user, device);
     st.store.create_session(&record).await?;
+    st.store.touch_device(device, now_ms()).await?;
     audit(
         st,
         audit_entry(&user.tenant, Some(&user.id), action, device.as_str()),
@@ -129,6 +188,12 @@ pub async fn device_login<S: Store>(
     let Some(user) = st.store.user(&device.user).await? else {
         return Err(cannot());
     };
+    if device.revoked_at_ms.is_some() {
+        return Err(cannot());
+    }
+    if user.disabled {
+        return Err(disabled());
+    }
     if user.role.is_staff() {
         return Err(ApiError::forbidden(
             "staff log in with their username and password",
@@ -161,6 +226,7 @@ pub async fn refresh<S: Store>(
             }
             other => other.into(),
         })?;
+    st.store.touch_device(&caller.device, now_ms()).await?;
     Ok(Json(info))
 }
 
@@ -229,6 +295,8 @@ pub async fn create_staff<S: Store>(
         role: req.role,
         display_name: check_display_name(&req.display_name)?,
         username: Some(username),
+        chain: 0,
+        disabled: false,
     };
     st.store.create_user(&user, Some(&hash)).await?;
     audit(

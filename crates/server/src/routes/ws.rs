@@ -7,7 +7,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use samtale_proto::WsFrame;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, now_ms};
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -26,8 +26,24 @@ async fn serve<S: Store>(st: AppState<S>, caller: Caller, mut socket: WebSocket)
     let user = caller.user.id.clone();
     let mut wake = st.hub.subscribe(&user);
     let mut shutdown = st.shutdown.clone();
+    let mut ended = st.hub.watch_ended();
+    let opened = now_ms();
+    // The socket lives no longer than its session.
+    let left = u64::try_from(caller.expires_at_ms.saturating_sub(opened)).unwrap_or(0);
+    let expiry = tokio::time::sleep(std::time::Duration::from_millis(left));
+    tokio::pin!(expiry);
     loop {
         tokio::select! {
+            _ = &mut expiry => {
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
+            changed = ended.changed() => {
+                if changed.is_err() || st.hub.is_ended(&caller.device, opened) {
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+            }
             changed = wake.changed() => {
                 if changed.is_err() {
                     break;

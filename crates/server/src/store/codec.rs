@@ -77,3 +77,37 @@ pub fn seq(v: i64) -> u64 {
 pub fn seq_param(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
+
+/// A device link from its three columns: all present, or none (a chain's first device).
+pub fn link(
+    signer: Option<String>,
+    at_ms: Option<i64>,
+    signature: Option<Vec<u8>>,
+) -> Result<Option<samtale_proto::devices::DeviceLink>, StoreError> {
+    match (signer, at_ms, signature) {
+        (Some(signer), Some(at_ms), Some(signature)) => {
+            Ok(Some(samtale_proto::devices::DeviceLink {
+                signer: id(signer)?,
+                at_ms,
+                signature: samtale_proto::B64(signature),
+            }))
+        }
+        (None, None, None) => Ok(None),
+        _ => Err(StoreError::Backend("a device's link is incomplete".into())),
+    }
+}
+
+pub fn proof_kind(s: &str) -> Result<samtale_proto::invite::ProofKind, StoreError> {
+    match s {
+        "code" => Ok(samtale_proto::invite::ProofKind::Code),
+        "qr" => Ok(samtale_proto::invite::ProofKind::Qr),
+        other => Err(StoreError::Backend(format!("unknown proof kind {other:?}"))),
+    }
+}
+
+pub fn proof_kind_str(k: samtale_proto::invite::ProofKind) -> &'static str {
+    match k {
+        samtale_proto::invite::ProofKind::Code => "code",
+        samtale_proto::invite::ProofKind::Qr => "qr",
+    }
+}

@@ -18,8 +18,8 @@ use std::future::Future;
 pub use types::*;
 
 use samtale_proto::{
-    DeviceId, EnvelopeId, EventBody, InboxEvent, InvitationId, SealedEnvelope, TenantId, ThreadId,
-    UserId,
+    DeviceId, EnvelopeId, EventBody, InboxEvent, InvitationId, LinkId, SealedEnvelope, TenantId,
+    ThreadId, UserId,
 };
 
 /// Storage failures. Backend details are kept for the log and never shown to clients.
@@ -31,6 +31,9 @@ pub enum StoreError {
     /// The thing to change does not exist (or no longer: a used invitation).
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// A limit is reached (the devices a user may have).
+    #[error("limit reached: {0}")]
+    Limit(&'static str),
     /// The database failed; details are in the message for the log.
     #[error("database error: {0}")]
     Backend(String),
@@ -85,14 +88,71 @@ pub trait Store: Clone + Send + Sync + 'static {
         username: &str,
     ) -> impl Future<Output = R<Option<(User, String)>>> + Send;
 
-    /// Registers a device and appends `event` (a device event) to the inboxes of `notify`.
+    /// Registers a device and appends `event` (a device event) to the inboxes of `notify`,
+    /// unless the user has `cap` devices that are not revoked: then `Limit`, nothing changed.
     fn add_device(
         &self,
         device: &Device,
         notify: &[UserId],
         event: &EventBody,
         at_ms: i64,
+        cap: u32,
     ) -> impl Future<Output = R<Fanout>> + Send;
+    /// Marks the device revoked, deletes its sessions and appends `event` to `notify`'s
+    /// inboxes, atomically. NotFound when it is unknown or revoked already.
+    fn revoke_device(
+        &self,
+        device: &DeviceId,
+        at_ms: i64,
+        notify: &[UserId],
+        event: &EventBody,
+    ) -> impl Future<Output = R<Fanout>> + Send;
+    /// Records that the device was seen (login, refresh); never moves backwards.
+    fn touch_device(&self, device: &DeviceId, at_ms: i64) -> impl Future<Output = R<()>> + Send;
+    /// Deletes every session of the user; returns the devices they were on.
+    fn end_sessions(&self, user: &UserId) -> impl Future<Output = R<Vec<DeviceId>>> + Send;
+    fn set_user_disabled(
+        &self,
+        user: &UserId,
+        disabled: bool,
+    ) -> impl Future<Output = R<()>> + Send;
+    /// Sets a staff member's password hash; NotFound for a user without one (a citizen).
+    fn set_password(&self, user: &UserId, hash: &str) -> impl Future<Output = R<()>> + Send;
+    /// Revokes every device of the user, ends their sessions and moves the user to the next
+    /// key chain, atomically. Returns the new chain and the devices revoked.
+    fn start_new_chain(
+        &self,
+        user: &UserId,
+        at_ms: i64,
+    ) -> impl Future<Output = R<(u32, Vec<DeviceId>)>> + Send;
+
+    /// Conflict when the id, the device id or a live request's lookup key is taken.
+    fn create_link_request(&self, request: &LinkRequest) -> impl Future<Output = R<()>> + Send;
+    fn link_request(&self, id: &LinkId) -> impl Future<Output = R<Option<LinkRequest>>> + Send;
+    /// The request not yet accepted with this lookup key, if any.
+    fn link_request_by_lookup(
+        &self,
+        lookup: &str,
+    ) -> impl Future<Output = R<Option<LinkRequest>>> + Send;
+    /// Counts one attempt at the request's code before it is compared; returns the count.
+    fn count_link_attempt(&self, id: &LinkId) -> impl Future<Output = R<u32>> + Send;
+    fn release_link_attempt(&self, id: &LinkId) -> impl Future<Output = R<()>> + Send;
+    /// Marks the request accepted (recording the user's inbox head first) and registers the
+    /// device with its fan-out, atomically. NotFound when it was accepted meanwhile; `Limit`
+    /// when the user has `cap` devices.
+    #[allow(clippy::too_many_arguments)]
+    fn accept_link_request(
+        &self,
+        id: &LinkId,
+        accepted: &AcceptedLink,
+        device: &Device,
+        notify: &[UserId],
+        event: &EventBody,
+        at_ms: i64,
+        cap: u32,
+    ) -> impl Future<Output = R<Fanout>> + Send;
+    /// Marks an accepted request's session as fetched; false when it was fetched before.
+    fn claim_link_request(&self, id: &LinkId) -> impl Future<Output = R<bool>> + Send;
     fn device(&self, id: &DeviceId) -> impl Future<Output = R<Option<Device>>> + Send;
     fn devices_of(&self, user: &UserId) -> impl Future<Output = R<Vec<Device>>> + Send;
 
@@ -184,8 +244,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Records that `device` holds its user's inbox up to `seq` (never moves backwards).
     fn ack(&self, device: &DeviceId, seq: u64) -> impl Future<Output = R<()>> + Send;
     /// Deletes inbox entries every device of their user has acknowledged and that are older than
-    /// `before_ms`, then envelopes no inbox refers to any more. Returns envelopes deleted.
-    fn purge(&self, before_ms: i64) -> impl Future<Output = R<u64>> + Send;
+    /// `before_ms`, then envelopes no inbox refers to any more. Revoked devices, and devices not
+    /// seen since `stale_before_ms`, hold nothing back. Also deletes expired sessions and link
+    /// requests. Returns envelopes deleted.
+    fn purge(&self, before_ms: i64, stale_before_ms: i64) -> impl Future<Output = R<u64>> + Send;
 
     /// Appends to the audit log (never updated or deleted).
     fn audit(&self, entry: &AuditEntry) -> impl Future<Output = R<()>> + Send;

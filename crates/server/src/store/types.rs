@@ -2,7 +2,9 @@
 //! (password hashes live beside users, token hashes instead of tokens, invitation check hashes).
 
 use samtale_proto::api::{DeviceInfo, DeviceKeys, JoinProof, Role, ThreadKind, UserInfo};
-use samtale_proto::{B64, DeviceId, InvitationId, TenantId, ThreadId, UserId};
+use samtale_proto::devices::DeviceLink;
+use samtale_proto::invite::ProofKind;
+use samtale_proto::{B64, DeviceId, InvitationId, LinkId, TenantId, ThreadId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
@@ -19,6 +21,10 @@ pub struct User {
     pub display_name: String,
     /// Staff only.
     pub username: Option<String>,
+    /// The account's key chain: 0 from the start, one more after each administrator reset.
+    pub chain: u32,
+    /// Disabled by an administrator: no login, no session.
+    pub disabled: bool,
 }
 
 impl User {
@@ -43,6 +49,12 @@ pub struct Device {
     pub sign_key: Vec<u8>,
     pub created_at_ms: i64,
     pub join_proof: Option<JoinProof>,
+    /// How another device of the same user vouched for this one; `None` on a chain's first.
+    pub link: Option<DeviceLink>,
+    pub chain: u32,
+    pub revoked_at_ms: Option<i64>,
+    /// Last login, session refresh or inbox acknowledgement.
+    pub last_seen_ms: i64,
 }
 
 impl Device {
@@ -61,6 +73,9 @@ impl Device {
             keys: self.keys(),
             created_at_ms: self.created_at_ms,
             join_proof: self.join_proof.clone(),
+            link: self.link.clone(),
+            chain: self.chain,
+            revoked_at_ms: self.revoked_at_ms,
         }
     }
 }
@@ -94,6 +109,49 @@ pub struct Invitation {
     pub expires_at_ms: i64,
     pub failed_attempts: u32,
     pub used_by: Option<UserId>,
+}
+
+/// A new device's request to be linked to an account (see `samtale_proto::devices`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRequest {
+    pub id: LinkId,
+    /// The id the device gets once linked, chosen by the device.
+    pub device_id: DeviceId,
+    pub name: String,
+    pub enc_key: String,
+    pub sign_key: Vec<u8>,
+    /// First 4 characters of the server part: finds the request.
+    pub lookup: String,
+    /// SHA-256 of the whole 8-character server part.
+    pub check_hash: [u8; 32],
+    pub proof_code: Vec<u8>,
+    pub proof_qr: Vec<u8>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub failed_attempts: u32,
+    pub accepted: Option<AcceptedLink>,
+    /// The new device has fetched its session.
+    pub claimed: bool,
+}
+
+impl LinkRequest {
+    pub fn keys(&self) -> DeviceKeys {
+        DeviceKeys {
+            enc: self.enc_key.clone(),
+            sign: B64(self.sign_key.clone()),
+        }
+    }
+}
+
+/// Who accepted a link request, and what the new device needs to check it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedLink {
+    pub user: UserId,
+    pub signer: DeviceId,
+    pub proof_kind: ProofKind,
+    pub signer_proof: Vec<u8>,
+    /// The user's inbox position before the new device's own event (set by the store).
+    pub inbox_head: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,7 +30,7 @@ pub async fn check_devices<S: Store>(store: &S) {
     let at = now_ms();
     let fanout = ok(
         store
-            .add_device(&dev, &[b.id.clone(), c.id.clone()], &event, at)
+            .add_device(&dev, &[b.id.clone(), c.id.clone()], &event, at, 10)
             .await,
         "add device",
     );
@@ -85,6 +85,7 @@ pub async fn check_devices<S: Store>(store: &S) {
                 std::slice::from_ref(&b.id),
                 &device_event(&clash),
                 at,
+                10,
             )
             .await,
         "duplicate device",

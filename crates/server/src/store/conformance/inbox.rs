@@ -126,7 +126,7 @@ pub async fn check_inbox_paging<S: Store>(store: &S) {
     let dev_ev = device_event(&dev);
     ok(
         store
-            .add_device(&dev, std::slice::from_ref(&y.id), &dev_ev, 4_000)
+            .add_device(&dev, std::slice::from_ref(&y.id), &dev_ev, 4_000, 10)
             .await,
         "device",
     );
@@ -212,7 +212,10 @@ pub async fn check_inbox_paging<S: Store>(store: &S) {
 /// `before_ms`; acknowledgements never move backwards; sequences go on after a purge.
 pub async fn check_ack_and_purge<S: Store>(store: &S) {
     let future = now_ms() + DAY_MS;
-    ok(store.purge(future).await, "purge what earlier checks left");
+    ok(
+        store.purge(future, i64::MIN).await,
+        "purge what earlier checks left",
+    );
 
     let t = make_tenant(store).await;
     let cw = make_staff(store, &t, Role::Caseworker).await;
@@ -226,7 +229,10 @@ pub async fn check_ack_and_purge<S: Store>(store: &S) {
     let (_, fanout) = ok(store.put_envelope(&env, &digest, at).await, "put envelope");
     let (cw_seq, y_seq) = (seq_of(&fanout, &cw.id), seq_of(&fanout, &y.id));
 
-    assert_eq!(ok(store.purge(future).await, "purge before any ack"), 0);
+    assert_eq!(
+        ok(store.purge(future, i64::MIN).await, "purge before any ack"),
+        0
+    );
     assert!(
         inbox_all(store, &y.id)
             .await
@@ -242,7 +248,10 @@ pub async fn check_ack_and_purge<S: Store>(store: &S) {
         "ack of an unknown device is ignored",
     );
     assert_eq!(
-        ok(store.purge(future).await, "purge with one device behind"),
+        ok(
+            store.purge(future, i64::MIN).await,
+            "purge with one device behind"
+        ),
         0
     );
     assert!(
@@ -262,7 +271,7 @@ pub async fn check_ack_and_purge<S: Store>(store: &S) {
 
     ok(store.ack(&c2.id, cw_seq).await, "ack c2");
     assert_eq!(
-        ok(store.purge(at).await, "purge before its time"),
+        ok(store.purge(at, i64::MIN).await, "purge before its time"),
         0,
         "before_ms is exclusive"
     );
@@ -272,13 +281,13 @@ pub async fn check_ack_and_purge<S: Store>(store: &S) {
             .iter()
             .any(|e| e.body == envelope_event(&env))
     );
-    assert_eq!(ok(store.purge(future).await, "purge"), 1);
+    assert_eq!(ok(store.purge(future, i64::MIN).await, "purge"), 1);
     assert!(inbox_all(store, &cw.id).await.is_empty());
     assert_eq!(
         ok(store.envelope_thread(&env.header.id).await, "purged"),
         None
     );
-    assert_eq!(ok(store.purge(future).await, "purge again"), 0);
+    assert_eq!(ok(store.purge(future, i64::MIN).await, "purge again"), 0);
 
     let next = ok(
         store
@@ -301,7 +310,10 @@ pub async fn check_ack_and_purge<S: Store>(store: &S) {
 /// at all (staff who never logged in) holds nothing up: no device of theirs could open it later.
 pub async fn check_purge_keeps_unacked<S: Store>(store: &S) {
     let future = now_ms() + DAY_MS;
-    ok(store.purge(future).await, "purge what earlier checks left");
+    ok(
+        store.purge(future, i64::MIN).await,
+        "purge what earlier checks left",
+    );
 
     let t = make_tenant(store).await;
     let cw = make_staff(store, &t, Role::Caseworker).await;
@@ -320,7 +332,7 @@ pub async fn check_purge_keeps_unacked<S: Store>(store: &S) {
         store.ack(&cw_dev.id, seq_of(&fanout, &cw.id)).await,
         "ack cw",
     );
-    assert_eq!(ok(store.purge(future).await, "purge"), 0);
+    assert_eq!(ok(store.purge(future, i64::MIN).await, "purge"), 0);
     assert!(
         inbox_all(store, &cw.id).await.is_empty(),
         "the acknowledged entries go"
@@ -341,7 +353,7 @@ pub async fn check_purge_keeps_unacked<S: Store>(store: &S) {
 
     ok(store.ack(&y_dev.id, seq_of(&fanout, &y.id)).await, "ack y");
     assert_eq!(
-        ok(store.purge(future).await, "purge"),
+        ok(store.purge(future, i64::MIN).await, "purge"),
         1,
         "purged once every device has it"
     );

@@ -132,6 +132,8 @@ fn new_user(tenant: &Tenant, role: Role, username: Option<String>) -> User {
         role,
         display_name: format!("{} {}", role.as_str(), counter()),
         username,
+        chain: 0,
+        disabled: false,
     }
 }
 
@@ -149,6 +151,10 @@ fn new_device(user: &UserId, with_proof: bool) -> Device {
             kind: ProofKind::Code,
             mac: B64(vec![0xA5; 32]),
         }),
+        link: None,
+        chain: 0,
+        revoked_at_ms: None,
+        last_seen_ms: now_ms(),
     }
 }
 
@@ -220,6 +226,7 @@ fn receipt_event(user: &UserId) -> EventBody {
         device: fresh(DeviceId::from_parts),
         kind: ReceiptKind::Read,
         envelopes: vec![fresh(EnvelopeId::from_parts), fresh(EnvelopeId::from_parts)],
+        signature: Some(B64(vec![7; 64])),
     }
 }
 
@@ -314,7 +321,9 @@ async fn make_citizen<S: Store>(store: &S, tenant: &Tenant, role: Role) -> User 
 async fn make_device<S: Store>(store: &S, user: &User) -> Device {
     let d = new_device(&user.id, false);
     let fanout = ok(
-        store.add_device(&d, &[], &device_event(&d), now_ms()).await,
+        store
+            .add_device(&d, &[], &device_event(&d), now_ms(), 100)
+            .await,
         "add device",
     );
     assert!(

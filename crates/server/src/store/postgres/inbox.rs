@@ -146,14 +146,32 @@ pub(super) async fn ack(store: &PgStore, device: &DeviceId, seq: u64) -> Result<
     Ok(())
 }
 
-pub(super) async fn purge(store: &PgStore, before_ms: i64) -> Result<u64, StoreError> {
+pub(super) async fn purge(
+    store: &PgStore,
+    before_ms: i64,
+    stale_before_ms: i64,
+) -> Result<u64, StoreError> {
+    let now = crate::auth::now_ms();
     let mut conn = store.conn().await?;
     let tx = conn.transaction().await.map_err(backend)?;
+    // Removed and long-unseen devices hold nothing back.
     execute(
         &tx,
         "DELETE FROM inbox WHERE at < $1
-         AND seq <= COALESCE((SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id), seq)",
-        &[&before_ms],
+         AND seq <= COALESCE((SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id
+                              AND d.revoked_at IS NULL AND d.last_seen >= $2), seq)",
+        &[&before_ms, &stale_before_ms],
+    )
+    .await
+    .map_err(backend)?;
+    execute(&tx, "DELETE FROM sessions WHERE expires_at <= $1", &[&now])
+        .await
+        .map_err(backend)?;
+    // A day after expiry: long enough for a late claim to get a clear answer.
+    execute(
+        &tx,
+        "DELETE FROM link_requests WHERE expires_at <= $1",
+        &[&(now - 24 * 3600 * 1000)],
     )
     .await
     .map_err(backend)?;

@@ -36,6 +36,7 @@ mod audit;
 mod devices;
 mod inbox;
 mod invitations;
+mod links;
 mod sessions;
 mod tenants;
 mod threads;
@@ -44,8 +45,8 @@ use std::time::Duration;
 
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use samtale_proto::{
-    DeviceId, EnvelopeId, EventBody, InboxEvent, InvitationId, SealedEnvelope, TenantId, ThreadId,
-    UserId,
+    DeviceId, EnvelopeId, EventBody, InboxEvent, InvitationId, LinkId, SealedEnvelope, TenantId,
+    ThreadId, UserId,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, ToSql};
@@ -53,14 +54,15 @@ use tokio_postgres::{NoTls, Row};
 
 use super::codec;
 use super::{
-    AuditEntry, Device, Fanout, Invitation, PutOutcome, Session, Store, StoreError, Tenant, Thread,
-    User,
+    AcceptedLink, AuditEntry, Device, Fanout, Invitation, LinkRequest, PutOutcome, Session, Store,
+    StoreError, Tenant, Thread, User,
 };
 
 /// Numbered migrations: entry `i` is version `i + 1`. Never edit a shipped one: append.
 const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres.sql"),
     include_str!("../schema_postgres_2.sql"),
+    include_str!("../schema_postgres_3.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).
@@ -348,8 +350,83 @@ impl Store for PgStore {
         notify: &[UserId],
         event: &EventBody,
         at_ms: i64,
+        cap: u32,
     ) -> Result<Fanout, StoreError> {
-        devices::add_device(self, device, notify, event, at_ms).await
+        devices::add_device(self, device, notify, event, at_ms, cap).await
+    }
+
+    async fn revoke_device(
+        &self,
+        device: &DeviceId,
+        at_ms: i64,
+        notify: &[UserId],
+        event: &EventBody,
+    ) -> Result<Fanout, StoreError> {
+        devices::revoke_device(self, device, at_ms, notify, event).await
+    }
+
+    async fn touch_device(&self, device: &DeviceId, at_ms: i64) -> Result<(), StoreError> {
+        devices::touch_device(self, device, at_ms).await
+    }
+
+    async fn end_sessions(&self, user: &UserId) -> Result<Vec<DeviceId>, StoreError> {
+        sessions::end_sessions(self, user).await
+    }
+
+    async fn set_user_disabled(&self, user: &UserId, disabled: bool) -> Result<(), StoreError> {
+        tenants::set_user_disabled(self, user, disabled).await
+    }
+
+    async fn set_password(&self, user: &UserId, hash: &str) -> Result<(), StoreError> {
+        tenants::set_password(self, user, hash).await
+    }
+
+    async fn start_new_chain(
+        &self,
+        user: &UserId,
+        at_ms: i64,
+    ) -> Result<(u32, Vec<DeviceId>), StoreError> {
+        devices::start_new_chain(self, user, at_ms).await
+    }
+
+    async fn create_link_request(&self, request: &LinkRequest) -> Result<(), StoreError> {
+        links::create_link_request(self, request).await
+    }
+
+    async fn link_request(&self, id: &LinkId) -> Result<Option<LinkRequest>, StoreError> {
+        links::link_request(self, id).await
+    }
+
+    async fn link_request_by_lookup(
+        &self,
+        lookup: &str,
+    ) -> Result<Option<LinkRequest>, StoreError> {
+        links::link_request_by_lookup(self, lookup).await
+    }
+
+    async fn count_link_attempt(&self, id: &LinkId) -> Result<u32, StoreError> {
+        links::count_link_attempt(self, id).await
+    }
+
+    async fn release_link_attempt(&self, id: &LinkId) -> Result<(), StoreError> {
+        links::release_link_attempt(self, id).await
+    }
+
+    async fn accept_link_request(
+        &self,
+        id: &LinkId,
+        accepted: &AcceptedLink,
+        device: &Device,
+        notify: &[UserId],
+        event: &EventBody,
+        at_ms: i64,
+        cap: u32,
+    ) -> Result<Fanout, StoreError> {
+        links::accept_link_request(self, id, accepted, device, notify, event, at_ms, cap).await
+    }
+
+    async fn claim_link_request(&self, id: &LinkId) -> Result<bool, StoreError> {
+        links::claim_link_request(self, id).await
     }
 
     async fn device(&self, did: &DeviceId) -> Result<Option<Device>, StoreError> {
@@ -485,8 +562,8 @@ impl Store for PgStore {
         inbox::ack(self, device, seq).await
     }
 
-    async fn purge(&self, before_ms: i64) -> Result<u64, StoreError> {
-        inbox::purge(self, before_ms).await
+    async fn purge(&self, before_ms: i64, stale_before_ms: i64) -> Result<u64, StoreError> {
+        inbox::purge(self, before_ms, stale_before_ms).await
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -69,6 +69,27 @@ pub(super) async fn rotate_session(
     tx.commit().await.map_err(backend)
 }
 
+pub(super) async fn end_sessions(
+    store: &PgStore,
+    user: &samtale_proto::UserId,
+) -> Result<Vec<samtale_proto::DeviceId>, StoreError> {
+    let conn = store.conn().await?;
+    let rows = super::query(
+        &conn,
+        "DELETE FROM sessions WHERE user_id = $1 RETURNING device_id",
+        &[&user.as_str()],
+    )
+    .await
+    .map_err(backend)?;
+    let mut out = rows
+        .iter()
+        .map(|r| crate::store::codec::id(super::col(r, 0)?))
+        .collect::<Result<Vec<samtale_proto::DeviceId>, _>>()?;
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 pub(super) async fn delete_session(
     store: &PgStore,
     token_hash: &[u8; 32],

@@ -9,7 +9,7 @@ use super::{PgStore, backend, col, execute, query_opt, unique_or_backend};
 use crate::store::codec::{self, id};
 use crate::store::{StoreError, Tenant, User};
 
-const USER_COLS: &str = "id, tenant, role, display_name, username";
+const USER_COLS: &str = "id, tenant, role, display_name, username, chain, disabled";
 fn user_from(r: &Row) -> Result<User, StoreError> {
     Ok(User {
         id: id(col(r, 0)?)?,
@@ -17,6 +17,8 @@ fn user_from(r: &Row) -> Result<User, StoreError> {
         role: codec::role(col(r, 2)?)?,
         display_name: col(r, 3)?,
         username: col(r, 4)?,
+        chain: u32::try_from(col::<i64>(r, 5)?).unwrap_or(u32::MAX),
+        disabled: col(r, 6)?,
     })
 }
 
@@ -125,5 +127,43 @@ pub(super) async fn staff_login(
     )
     .await
     .map_err(backend)?;
-    row.map(|r| Ok((user_from(&r)?, col(&r, 5)?))).transpose()
+    row.map(|r| Ok((user_from(&r)?, col(&r, 7)?))).transpose()
+}
+
+pub(super) async fn set_user_disabled(
+    store: &PgStore,
+    user: &UserId,
+    disabled: bool,
+) -> Result<(), StoreError> {
+    let conn = store.conn().await?;
+    let n = execute(
+        &conn,
+        "UPDATE users SET disabled = $2 WHERE id = $1",
+        &[&user.as_str(), &disabled],
+    )
+    .await
+    .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound("user"));
+    }
+    Ok(())
+}
+
+pub(super) async fn set_password(
+    store: &PgStore,
+    user: &UserId,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let conn = store.conn().await?;
+    let n = execute(
+        &conn,
+        "UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS NOT NULL",
+        &[&user.as_str(), &hash],
+    )
+    .await
+    .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound("staff member"));
+    }
+    Ok(())
 }

@@ -143,12 +143,27 @@ pub(super) async fn ack(
         .await
 }
 
-pub(super) async fn purge(store: &SqliteStore, before_ms: i64) -> Result<u64, StoreError> {
+pub(super) async fn purge(
+    store: &SqliteStore,
+    before_ms: i64,
+    stale_before_ms: i64,
+) -> Result<u64, StoreError> {
+    let now = crate::auth::now_ms();
     store.write(move |conn| {
+        // Removed and long-unseen devices hold nothing back.
         conn.execute(
             "DELETE FROM inbox WHERE at < ?1
-             AND seq <= COALESCE((SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id), seq)",
-            [before_ms],
+             AND seq <= COALESCE((SELECT MIN(d.acked_seq) FROM devices d WHERE d.user_id = inbox.user_id
+                                  AND d.revoked_at IS NULL AND d.last_seen >= ?2), seq)",
+            params![before_ms, stale_before_ms],
+        )
+        .map_err(backend)?;
+        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
+            .map_err(backend)?;
+        // A day after expiry: long enough for a late claim to get a clear answer.
+        conn.execute(
+            "DELETE FROM link_requests WHERE expires_at <= ?1",
+            [now - 24 * 3600 * 1000],
         )
         .map_err(backend)?;
         let n = conn

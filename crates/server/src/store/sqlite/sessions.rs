@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{SqliteStore, backend, cached_row};
 use crate::store::codec::id;
 use crate::store::{Session, StoreError};
+use samtale_proto::{DeviceId, UserId};
 
 pub(super) async fn create_session(
     store: &SqliteStore,
@@ -63,6 +64,29 @@ pub(super) async fn delete_session(
             conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [&h[..]])
                 .map_err(backend)?;
             Ok(())
+        })
+        .await
+}
+
+pub(super) async fn end_sessions(
+    store: &SqliteStore,
+    user: &UserId,
+) -> Result<Vec<DeviceId>, StoreError> {
+    let user = user.clone();
+    store
+        .write(move |conn| {
+            let mut stmt = conn
+                .prepare("DELETE FROM sessions WHERE user_id = ?1 RETURNING device_id")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([user.as_str()], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out: Vec<DeviceId> = rows
+                .map(|r| r.map_err(backend).and_then(id))
+                .collect::<Result<_, _>>()?;
+            out.sort();
+            out.dedup();
+            Ok(out)
         })
         .await
 }

@@ -8,19 +8,28 @@ use super::{SqliteStore, backend, cached_row, is_unique_violation};
 use crate::store::codec::{self, id};
 use crate::store::{StoreError, Tenant, User};
 
-const USER_COLS: &str = "id, tenant, role, display_name, username";
-fn user_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, String, String, Option<String>)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+const USER_COLS: &str = "id, tenant, role, display_name, username, chain, disabled";
+type UserRow = (String, String, String, String, Option<String>, u32, bool);
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
 }
-fn user_from(t: (String, String, String, String, Option<String>)) -> Result<User, StoreError> {
+fn user_from(t: UserRow) -> Result<User, StoreError> {
     Ok(User {
         id: id(t.0)?,
         tenant: id(t.1)?,
         role: codec::role(&t.2)?,
         display_name: t.3,
         username: t.4,
+        chain: t.5,
+        disabled: t.6,
     })
 }
 
@@ -155,7 +164,7 @@ pub(super) async fn staff_login(
                  WHERE tenant = ?1 AND username = ?2 AND password_hash IS NOT NULL"
                 ),
                 [tenant.as_str(), username.as_str()],
-                |r| Ok((user_row(r)?, r.get::<_, String>(5)?)),
+                |r| Ok((user_row(r)?, r.get::<_, String>(7)?)),
             )
             .optional()
             .map_err(backend)?
@@ -176,4 +185,48 @@ pub(super) fn insert_user(
     )
     .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("user") } else { backend(e) })?;
     Ok(())
+}
+
+pub(super) async fn set_user_disabled(
+    store: &SqliteStore,
+    user: &UserId,
+    disabled: bool,
+) -> Result<(), StoreError> {
+    let user = user.clone();
+    store
+        .write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE users SET disabled = ?2 WHERE id = ?1",
+                    params![user.as_str(), disabled],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            Ok(())
+        })
+        .await
+}
+
+pub(super) async fn set_password(
+    store: &SqliteStore,
+    user: &UserId,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let (user, hash) = (user.clone(), hash.to_owned());
+    store
+        .write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE users SET password_hash = ?2 WHERE id = ?1 AND password_hash IS NOT NULL",
+                    params![user.as_str(), hash],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound("staff member"));
+            }
+            Ok(())
+        })
+        .await
 }

@@ -1,0 +1,242 @@
+//! Device trust end to end, against a real server process: a youth links a new phone from his
+//! old one and keeps talking with his caseworker, who is told; a stolen staff password cannot
+//! add a device; a removed device stops receiving and is no longer sealed to; the device cap
+//! holds.
+
+use std::time::Duration;
+
+use samtale_client::{Client, ClientError, DeviceTrust};
+use samtale_proto::ErrorCode;
+use samtale_proto::api::{Role, ThreadKind};
+use samtale_tests::{PASSWORD, Server, Storage, bootstrap, eventually};
+
+fn open(dir: &std::path::Path, byte: u8) -> Client {
+    Client::open(dir, &[byte; 32]).expect("open profile")
+}
+
+fn texts(c: &Client, thread: &samtale_proto::ThreadId) -> anyhow::Result<Vec<String>> {
+    Ok(c.messages(thread, 500)?
+        .into_iter()
+        .map(|m| m.body)
+        .collect())
+}
+
+fn server_code(e: &ClientError) -> Option<ErrorCode> {
+    match e {
+        ClientError::Server { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+/// Links a new device from `old` and waits until the new one has its session.
+async fn link(old: &Client, new: &Client, url: &str, name: &str) -> anyhow::Result<()> {
+    let code = new.start_link(url, name).await?;
+    assert!(!new.poll_link().await?, "linked before anyone accepted");
+    let preview = old.preview_link(&code.code).await?;
+    assert_eq!(preview.device_name, name);
+    assert_eq!(
+        preview.fingerprint, code.fingerprint,
+        "the old device must show the code the new one shows"
+    );
+    old.accept_link(&code.code).await?;
+    assert!(new.poll_link().await?, "not linked after acceptance");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_are_linked_refused_and_removed() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "odense")?;
+    let server = Server::start(storage, &[])?;
+    let url = server.url();
+    let profiles = tempfile::tempdir()?;
+
+    let sara = open(&profiles.path().join("sara"), 1);
+    sara.login(
+        &url,
+        &tenant.slug,
+        &tenant.caseworker,
+        PASSWORD,
+        "Saras bærbare",
+    )
+    .await?;
+    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
+    let mikkel = open(&profiles.path().join("mikkel"), 2);
+    let me = mikkel
+        .join(Some(&url), &inv.code, "Mikkel", "Mikkels gamle telefon")
+        .await?;
+    sara.sync().await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    sara.send(&thread, "Hej Mikkel").await?;
+    mikkel.sync().await?;
+    assert_eq!(texts(&mikkel, &thread)?, vec!["Hej Mikkel"]);
+
+    // A new phone, linked from the old one with the typed code.
+    let phone = open(&profiles.path().join("mikkel-ny"), 3);
+    link(&mikkel, &phone, &url, "Mikkels nye telefon").await?;
+    let account = phone.account()?.expect("signed in");
+    assert_eq!(account.user, me.user);
+
+    // The old phone is told that the account has a new device.
+    mikkel.sync().await?;
+    let alerts = mikkel.alerts()?;
+    assert!(
+        alerts.iter().any(|a| a.text
+            == "Din konto har fået en ny enhed: \"Mikkels nye telefon\". Var det ikke dig? Fjern den under Indstillinger → Enheder."),
+        "{alerts:?}"
+    );
+    let own = mikkel.own_devices().await?;
+    assert_eq!(own.len(), 2, "{own:?}");
+    let new_one = own.iter().find(|d| !d.this_device).expect("the new phone");
+    assert_eq!(new_one.trust, DeviceTrust::Trusted);
+    assert_eq!(new_one.added_by_name.as_deref(), Some("denne enhed"));
+
+    // Sara is told in their conversation, and the new phone is trusted through the link.
+    sara.sync().await?;
+    let notice = "Mikkel har en ny enhed (Mikkels nye telefon). Sammenlign sikkerhedskoderne, før I skriver fortroligt.";
+    assert!(
+        texts(&sara, &thread)?.iter().any(|t| t == notice),
+        "{:?}",
+        texts(&sara, &thread)?
+    );
+    let people = sara.people()?;
+    let mikkel_devices = &people
+        .iter()
+        .find(|p| p.user == me.user)
+        .expect("Mikkel")
+        .devices;
+    assert_eq!(mikkel_devices.len(), 2);
+    assert!(
+        mikkel_devices
+            .iter()
+            .all(|d| d.trust == DeviceTrust::Trusted && d.verified),
+        "{mikkel_devices:?}"
+    );
+
+    // They keep talking: Sara's message reaches both phones, the new phone's reply reaches her.
+    sara.send(&thread, "Velkommen på den nye telefon").await?;
+    phone.sync().await?;
+    mikkel.sync().await?;
+    assert!(texts(&phone, &thread)?.contains(&"Velkommen på den nye telefon".to_owned()));
+    assert!(texts(&mikkel, &thread)?.contains(&"Velkommen på den nye telefon".to_owned()));
+    phone.send(&thread, "Tak, det virker").await?;
+    sara.sync().await?;
+    assert!(
+        texts(&sara, &thread)?.contains(&"Tak, det virker".to_owned()),
+        "{:?}",
+        texts(&sara, &thread)?
+    );
+
+    // A stolen password on a new machine adds no device: the account has one already.
+    let thief = open(&profiles.path().join("thief"), 4);
+    let refused = thief
+        .login(
+            &url,
+            &tenant.slug,
+            &tenant.caseworker,
+            PASSWORD,
+            "Fremmed pc",
+        )
+        .await
+        .expect_err("a password alone must not add a device");
+    assert_eq!(
+        server_code(&refused),
+        Some(ErrorCode::LinkRequired),
+        "{refused}"
+    );
+    sara.sync().await?;
+    assert!(sara.alerts()?.is_empty(), "{:?}", sara.alerts()?);
+    assert_eq!(sara.own_devices().await?.len(), 1);
+    // Logging in again on her own device still works: it proves its key.
+    sara.login(
+        &url,
+        &tenant.slug,
+        &tenant.caseworker,
+        PASSWORD,
+        "Saras bærbare",
+    )
+    .await?;
+
+    // The old phone removes the new one: it stops receiving at once, and Sara stops sealing to it.
+    mikkel.remove_device(&new_one.id).await?;
+    sara.sync().await?;
+    assert!(
+        texts(&sara, &thread)?
+            .iter()
+            .any(|t| t == "Mikkel har fjernet en enhed (Mikkels nye telefon). Der sendes ikke længere til den."),
+        "{:?}",
+        texts(&sara, &thread)?
+    );
+    let people = sara.people()?;
+    let removed = people
+        .iter()
+        .flat_map(|p| &p.devices)
+        .find(|d| d.id == new_one.id)
+        .expect("still listed");
+    assert_eq!(removed.trust, DeviceTrust::Revoked);
+    sara.send(&thread, "Kun til den gamle telefon").await?;
+    let err = phone
+        .sync()
+        .await
+        .expect_err("a removed device must not sync");
+    assert!(err.is_unauthorized(), "{err}");
+    mikkel.sync().await?;
+    assert!(texts(&mikkel, &thread)?.contains(&"Kun til den gamle telefon".to_owned()));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_device_cap_holds() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "vejle")?;
+    let server = Server::start(storage, &["--citizen-devices", "3"])?;
+    let url = server.url();
+    let profiles = tempfile::tempdir()?;
+    let sara = open(&profiles.path().join("sara"), 1);
+    sara.login(
+        &url,
+        &tenant.slug,
+        &tenant.caseworker,
+        PASSWORD,
+        "Saras bærbare",
+    )
+    .await?;
+    let inv = sara.invite(Role::Youth, "Emma", None, None).await?;
+    let emma = open(&profiles.path().join("emma"), 2);
+    emma.join(Some(&url), &inv.code, "Emma", "Emmas telefon")
+        .await?;
+    for n in 0..2u8 {
+        let extra = open(&profiles.path().join(format!("extra{n}")), 10 + n);
+        link(&emma, &extra, &url, &format!("Ekstra {n}")).await?;
+    }
+    let one_more = open(&profiles.path().join("one-more"), 20);
+    let code = one_more.start_link(&url, "En for meget").await?;
+    let err = emma
+        .accept_link(&code.code)
+        .await
+        .expect_err("over the cap");
+    assert_eq!(server_code(&err), Some(ErrorCode::DeviceLimit), "{err}");
+    assert!(err.to_string().contains("already has 3 devices"), "{err}");
+    assert_eq!(emma.own_devices().await?.len(), 3);
+    assert!(!one_more.poll_link().await?);
+
+    // Twenty password logins from new machines add nothing either.
+    for n in 0..20u8 {
+        let p = open(&profiles.path().join(format!("login{n}")), 100 + n);
+        let e = p
+            .login(&url, &tenant.slug, &tenant.caseworker, PASSWORD, "Ny pc")
+            .await
+            .expect_err("refused");
+        assert_eq!(server_code(&e), Some(ErrorCode::LinkRequired));
+    }
+    assert_eq!(sara.own_devices().await?.len(), 1);
+    eventually(Duration::from_secs(5), "Sara's sync", || async {
+        Ok(sara.sync().await.is_ok())
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,404 @@
+//! A real client engine against a server that lies (tests/support/liar.rs): every way the
+//! device-trust issue names in which a compromised server could slip in a reader or a false
+//! statement. Each lie must be refused or shown, with the exact notice, and nothing sealed
+//! afterwards may open on a device the engine did not accept.
+
+use samtale_client::{Client, DeviceTrust};
+use samtale_crypto::link::LinkSubject;
+use samtale_crypto::{DeviceIdentity, Recipient};
+use samtale_proto::api::{
+    DeviceInfo, DeviceKeys, MemberInfo, Role, ThreadInfo, ThreadKind, UserInfo,
+};
+use samtale_proto::payload::MessagePayload;
+use samtale_proto::{
+    B64, DeviceId, EnvelopeHeader, EnvelopeId, EventBody, PROTOCOL_VERSION, PayloadKind,
+    ReceiptKind, SealedEnvelope, ThreadId, UserId,
+};
+use samtale_tests::liar::Liar;
+
+fn id<T>(f: fn(u64, [u8; 10]) -> T, n: u8) -> T {
+    f(1_700_000_100_000 + u64::from(n), [n; 10])
+}
+
+/// A device the test holds the keys of.
+struct Dev {
+    me: DeviceIdentity,
+    info: DeviceInfo,
+}
+
+fn root(user: &UserId, n: u8, name: &str, chain: u32) -> Dev {
+    let me = DeviceIdentity::generate();
+    let info = DeviceInfo {
+        id: id(DeviceId::from_parts, n),
+        user: user.clone(),
+        name: name.into(),
+        keys: me.public_keys(),
+        created_at_ms: 1_700_000_000_000 + i64::from(n),
+        join_proof: None,
+        link: None,
+        chain,
+        revoked_at_ms: None,
+    };
+    Dev { me, info }
+}
+
+/// A device linked by `signer` (signed with `signing_key`, normally the signer's own).
+fn linked(user: &UserId, n: u8, name: &str, signer: &Dev, signing_key: &DeviceIdentity) -> Dev {
+    let mut d = root(user, n, name, signer.info.chain);
+    let link = signing_key.sign_link(
+        &signer.info.id,
+        LinkSubject {
+            user,
+            chain: d.info.chain,
+            device: &d.info.id,
+            keys: &d.info.keys,
+        },
+        1_700_000_000_500,
+    );
+    d.info.link = Some(link);
+    d
+}
+
+struct World {
+    liar: Liar,
+    sara: Client,
+    sara_keys: DeviceKeys,
+    thread: ThreadId,
+    mikkel: UserInfo,
+    m1: Dev,
+    _dir: tempfile::TempDir,
+}
+
+fn mikkel_info(name: &str, role: Role) -> UserInfo {
+    UserInfo {
+        id: id(UserId::from_parts, 2),
+        tenant: id(samtale_proto::TenantId::from_parts, 1),
+        role,
+        display_name: name.into(),
+    }
+}
+
+impl World {
+    async fn new() -> anyhow::Result<World> {
+        let liar = Liar::start().await?;
+        let dir = tempfile::tempdir()?;
+        let sara = Client::open(&dir.path().join("sara"), &[7; 32])?;
+        sara.login(&liar.url(), "loegneby", "sara", "x", "Saras bærbare")
+            .await?;
+        let sara_info = liar.with(|s| s.device_info.clone()).expect("registered");
+        let mikkel = mikkel_info("Mikkel", Role::Youth);
+        let m1 = root(&mikkel.id, 21, "Mikkels telefon", 0);
+        let thread = id(ThreadId::from_parts, 3);
+        let sara_user = liar.with(|s| s.user.clone());
+        liar.set_thread(ThreadInfo {
+            id: thread.clone(),
+            tenant: sara_user.tenant.clone(),
+            kind: ThreadKind::Youth,
+            created_by: sara_user.id.clone(),
+            created_at_ms: 1_700_000_000_000,
+            members: vec![
+                MemberInfo {
+                    user: sara_user,
+                    devices: vec![sara_info.clone()],
+                },
+                MemberInfo {
+                    user: mikkel.clone(),
+                    devices: vec![m1.info.clone()],
+                },
+            ],
+        });
+        sara.sync().await?;
+        let w = World {
+            liar,
+            sara,
+            sara_keys: sara_info.keys,
+            thread,
+            mikkel,
+            m1,
+            _dir: dir,
+        };
+        // The honest baseline: a message from Mikkel's phone opens.
+        w.from(&w.m1, "Hej Sara", 1);
+        w.sara.sync().await?;
+        assert!(
+            w.texts()?.contains(&"Hej Sara".to_owned()),
+            "{:?}",
+            w.texts()?
+        );
+        Ok(w)
+    }
+
+    /// Pushes an envelope signed by `dev` for Sara's device.
+    fn from(&self, dev: &Dev, text: &str, n: u8) -> SealedEnvelope {
+        let header = EnvelopeHeader {
+            v: PROTOCOL_VERSION,
+            id: id(EnvelopeId::from_parts, n),
+            thread: self.thread.clone(),
+            sender: dev.info.user.clone(),
+            sender_device: dev.info.id.clone(),
+            kind: PayloadKind::Message,
+            sent_at_ms: 1_700_000_000_000 + i64::from(n),
+        };
+        let payload = serde_json::to_vec(&MessagePayload {
+            v: 1,
+            text: text.into(),
+        })
+        .expect("json");
+        let to = Recipient::from_keys(&self.sara_keys).expect("keys");
+        let env = dev.me.seal(header, &payload, &[to]).expect("seal");
+        self.liar.push(EventBody::Envelope {
+            envelope: env.clone(),
+        });
+        env
+    }
+
+    fn texts(&self) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .sara
+            .messages(&self.thread, 500)?
+            .into_iter()
+            .map(|m| m.body)
+            .collect())
+    }
+
+    fn has(&self, text: &str) -> anyhow::Result<()> {
+        let all = self.texts()?;
+        anyhow::ensure!(all.iter().any(|t| t == text), "missing {text:?} in {all:?}");
+        Ok(())
+    }
+
+    /// Sara sends; returns which of `devices` can open what she sent.
+    async fn sealed_to(&self, devices: &[&Dev]) -> anyhow::Result<Vec<bool>> {
+        self.sara.send(&self.thread, "Fortroligt").await?;
+        let env = self.liar.posted().pop().expect("posted");
+        Ok(devices
+            .iter()
+            .map(|d| d.me.open(&env, &self.sara_keys).is_ok())
+            .collect())
+    }
+
+    fn device(&self, dev: &Dev) {
+        self.liar.push(EventBody::Device {
+            device: dev.info.clone(),
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_on_my_own_account_without_a_link_is_refused() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let sara = w.liar.with(|s| s.user.id.clone());
+    let spy = root(&sara, 40, "Serverens enhed", 0);
+    w.device(&spy);
+    w.sara.sync().await?;
+    let alerts: Vec<String> = w.sara.alerts()?.into_iter().map(|a| a.text).collect();
+    assert_eq!(
+        alerts,
+        vec![
+            "En ukendt enhed (\"Serverens enhed\") blev vist på din konto, men bruges ikke: ingen af kontoens andre enheder har godkendt den."
+        ]
+    );
+    assert_eq!(w.sealed_to(&[&spy, &w.m1]).await?, vec![false, true]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contacts_device_without_a_valid_chain_is_refused_and_shown() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    // A second first device, and one whose link was signed by a key that is not the signer's.
+    let unlinked = root(&w.mikkel.id, 22, "Ukendt telefon", 0);
+    let forger = DeviceIdentity::generate();
+    let forged = linked(&w.mikkel.id, 23, "Falsk telefon", &w.m1, &forger);
+    w.device(&unlinked);
+    w.device(&forged);
+    w.from(&unlinked, "Jeg er også Mikkel", 2);
+    w.sara.sync().await?;
+    w.has("Advarsel: serveren viser en enhed (Ukendt telefon) hos Mikkel, som ikke bruges: ingen af kontoens andre enheder har godkendt den. Der sendes ikke til den, og dens beskeder afvises.")?;
+    w.has("Advarsel: serveren viser en enhed (Falsk telefon) hos Mikkel, som ikke bruges: godkendelsen af den er ikke underskrevet rigtigt. Der sendes ikke til den, og dens beskeder afvises.")?;
+    w.has("En besked fra Mikkel blev afvist: den kom fra en enhed, som ingen af afsenderens andre enheder har godkendt.")?;
+    assert!(!w.texts()?.contains(&"Jeg er også Mikkel".to_owned()));
+    let people = w.sara.people()?;
+    let states: Vec<DeviceTrust> = people[0].devices.iter().map(|d| d.trust).collect();
+    assert_eq!(
+        states,
+        vec![
+            DeviceTrust::Trusted,
+            DeviceTrust::Refused,
+            DeviceTrust::Refused
+        ]
+    );
+    assert_eq!(
+        w.sealed_to(&[&w.m1, &unlinked, &forged]).await?,
+        vec![true, false, false]
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linked_devices_are_trusted_even_when_events_come_out_of_order() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let m2 = linked(&w.mikkel.id, 24, "Mikkels nye telefon", &w.m1, &w.m1.me);
+    let m3 = linked(&w.mikkel.id, 25, "Mikkels tablet", &m2, &m2.me);
+    // The tablet (linked by the new phone) arrives before the new phone itself.
+    w.device(&m3);
+    w.sara.sync().await?;
+    assert_eq!(
+        w.sealed_to(&[&m3]).await?,
+        vec![false],
+        "sealed to a device whose signer is unknown"
+    );
+    w.device(&m2);
+    w.sara.sync().await?;
+    w.has("Mikkel har en ny enhed (Mikkels nye telefon). Sammenlign sikkerhedskoderne, før I skriver fortroligt.")?;
+    w.has("Mikkel har en ny enhed (Mikkels tablet). Sammenlign sikkerhedskoderne, før I skriver fortroligt.")?;
+    assert_eq!(
+        w.sealed_to(&[&w.m1, &m2, &m3]).await?,
+        vec![true, true, true]
+    );
+    w.from(&m3, "Fra tabletten", 3);
+    w.sara.sync().await?;
+    w.has("Fra tabletten")?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swapped_keys_are_never_pinned() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    // Mikkel's phone's id, with keys the server made.
+    let me = DeviceIdentity::generate();
+    let impostor = Dev {
+        info: DeviceInfo {
+            keys: me.public_keys(),
+            ..w.m1.info.clone()
+        },
+        me,
+    };
+    w.device(&impostor);
+    w.from(&impostor, "Jeg er Mikkels telefon", 4);
+    w.sara.sync().await?;
+    w.has("En besked fra Mikkel blev afvist, fordi dens underskrift ikke passer.")?;
+    assert_eq!(w.sealed_to(&[&w.m1, &impostor]).await?, vec![true, false]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_read_marks_are_not_shown() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let mine = w.sara.send(&w.thread, "Har du læst den?").await?;
+    let receipt = |signature: Option<B64>| EventBody::Receipt {
+        thread: w.thread.clone(),
+        user: w.mikkel.id.clone(),
+        device: w.m1.info.id.clone(),
+        kind: ReceiptKind::Read,
+        envelopes: vec![mine.id.clone()],
+        signature,
+    };
+    let bytes = samtale_proto::api::receipt_bytes(
+        &w.thread,
+        &w.m1.info.id,
+        ReceiptKind::Read,
+        std::slice::from_ref(&mine.id),
+    );
+    let stranger = DeviceIdentity::generate();
+    w.liar.push(receipt(None));
+    w.liar
+        .push(receipt(Some(B64(stranger.sign_bytes(&bytes).to_vec()))));
+    // Signed by Mikkel's phone, but over another message.
+    let other = samtale_proto::api::receipt_bytes(
+        &w.thread,
+        &w.m1.info.id,
+        ReceiptKind::Read,
+        &[id(EnvelopeId::from_parts, 99)],
+    );
+    w.liar
+        .push(receipt(Some(B64(w.m1.me.sign_bytes(&other).to_vec()))));
+    w.sara.sync().await?;
+    assert!(
+        w.sara.message(&mine.id)?.read_by().is_empty(),
+        "a forged mark was shown"
+    );
+    w.liar
+        .push(receipt(Some(B64(w.m1.me.sign_bytes(&bytes).to_vec()))));
+    w.sara.sync().await?;
+    assert_eq!(w.sara.message(&mine.id)?.read_by(), vec!["Mikkel"]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_or_re_roled_member_is_shown_not_applied() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let mut t = w
+        .liar
+        .with(|s| s.threads.get(&w.thread).cloned())
+        .expect("thread");
+    t.members[1].user = mikkel_info("Politiet", Role::Parent);
+    w.liar.set_thread(t.clone());
+    w.liar.set_thread(t);
+    w.sara.sync().await?;
+    w.has("Serveren oplyser et andet navn for Mikkel: \"Politiet\". Her vises fortsat Mikkel.")?;
+    w.has("Serveren angiver nu en anden rolle for Mikkel (parent). Rollen er ikke ændret her.")?;
+    let notices = w
+        .texts()?
+        .iter()
+        .filter(|t| t.starts_with("Serveren"))
+        .count();
+    assert_eq!(notices, 2, "told once, not on every listing");
+    let people = w.sara.people()?;
+    assert_eq!(
+        (people[0].display_name.as_str(), people[0].role),
+        ("Mikkel", Role::Youth)
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_envelope_is_stored_once() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let env = w.from(&w.m1, "Kun én gang", 5);
+    w.liar.push(EventBody::Envelope {
+        envelope: env.clone(),
+    });
+    w.sara.sync().await?;
+    w.liar.push(EventBody::Envelope { envelope: env });
+    w.sara.sync().await?;
+    assert_eq!(w.texts()?.iter().filter(|t| *t == "Kun én gang").count(), 1);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_reset_is_announced_and_retires_the_old_keys() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let fresh = root(&w.mikkel.id, 26, "Mikkels nulstillede telefon", 1);
+    w.device(&fresh);
+    w.from(&w.m1, "Fra den gamle nøgle", 6);
+    w.sara.sync().await?;
+    w.has("Mikkels nøgler er blevet nulstillet af administrator - sammenlign sikkerhedskoder.")?;
+    w.has("En besked fra Mikkel blev afvist: den kom fra en enhed, hvis nøgler er nulstillet af en administrator.")?;
+    assert_eq!(w.sealed_to(&[&w.m1, &fresh]).await?, vec![false, true]);
+    // An old-chain link after the reset is refused.
+    let late = linked(&w.mikkel.id, 27, "Sen telefon", &w.m1, &w.m1.me);
+    w.device(&late);
+    w.sara.sync().await?;
+    w.has("Advarsel: serveren viser en enhed (Sen telefon) hos Mikkel, som ikke bruges: den hører til nøgler, som en administrator har nulstillet. Der sendes ikke til den, og dens beskeder afvises.")?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_device_is_no_longer_sealed_to_nor_believed() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let m2 = linked(&w.mikkel.id, 28, "Mikkels tablet", &w.m1, &w.m1.me);
+    w.device(&m2);
+    w.sara.sync().await?;
+    assert_eq!(w.sealed_to(&[&m2]).await?, vec![true]);
+    w.liar.push(EventBody::DeviceRevoked {
+        user: w.mikkel.id.clone(),
+        device: m2.info.id.clone(),
+        revoked_at_ms: 1_700_000_001_000,
+    });
+    w.from(&m2, "Fra den fjernede tablet", 7);
+    w.sara.sync().await?;
+    w.has("Mikkel har fjernet en enhed (Mikkels tablet). Der sendes ikke længere til den.")?;
+    w.has("En besked fra Mikkel blev afvist: den kom fra en enhed, der er fjernet.")?;
+    assert_eq!(w.sealed_to(&[&w.m1, &m2]).await?, vec![true, false]);
+    Ok(())
+}
