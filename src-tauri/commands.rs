@@ -2,7 +2,8 @@
 //! [`IpcError`] so the UI can tell them apart and word them in the person's language.
 
 use samtale_client::{
-    Account, CaseView, InvitationView, LockState, MessageView, PersonView, SyncReport, ThreadView,
+    Account, AlertView, CaseView, InvitationView, LinkCodeView, LinkPreviewView, LockState,
+    MessageView, OwnDeviceView, PersonView, SyncReport, ThreadView,
 };
 use samtale_ipc::IpcError;
 use samtale_ipc::commands::*;
@@ -37,6 +38,15 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         lock,
         unlock,
         set_pin,
+        start_link,
+        waiting_link,
+        poll_link,
+        preview_link,
+        accept_link,
+        own_devices,
+        remove_device,
+        alerts,
+        mark_alerts_seen,
         ready
     ]
 }
@@ -181,6 +191,58 @@ pub async fn set_pin(shell: State<'_, Shell>, args: SetPinArgs) -> Res<()> {
         .client()?
         .set_pin(args.current.as_deref(), args.new.as_deref())
         .await?)
+}
+
+#[tauri::command]
+pub async fn start_link(shell: State<'_, Shell>, args: StartLinkArgs) -> Res<LinkCodeView> {
+    Ok(shell
+        .client()?
+        .start_link(&args.server, &args.device_name)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn waiting_link(shell: State<'_, Shell>) -> Res<Option<LinkCodeView>> {
+    Ok(shell.client()?.waiting_link()?)
+}
+
+#[tauri::command]
+pub async fn poll_link(shell: State<'_, Shell>) -> Res<bool> {
+    let linked = shell.client()?.poll_link().await?;
+    if linked {
+        shell.start_live();
+    }
+    Ok(linked)
+}
+
+#[tauri::command]
+pub async fn preview_link(shell: State<'_, Shell>, args: LinkCodeArgs) -> Res<LinkPreviewView> {
+    Ok(shell.client()?.preview_link(&args.code).await?)
+}
+
+#[tauri::command]
+pub async fn accept_link(shell: State<'_, Shell>, args: LinkCodeArgs) -> Res<LinkPreviewView> {
+    Ok(shell.client()?.accept_link(&args.code).await?)
+}
+
+#[tauri::command]
+pub async fn own_devices(shell: State<'_, Shell>) -> Res<Vec<OwnDeviceView>> {
+    Ok(shell.client()?.own_devices().await?)
+}
+
+#[tauri::command]
+pub async fn remove_device(shell: State<'_, Shell>, args: DeviceArgs) -> Res<()> {
+    Ok(shell.client()?.remove_device(&args.device).await?)
+}
+
+#[tauri::command]
+pub async fn alerts(shell: State<'_, Shell>) -> Res<Vec<AlertView>> {
+    Ok(shell.client()?.alerts()?)
+}
+
+#[tauri::command]
+pub async fn mark_alerts_seen(shell: State<'_, Shell>) -> Res<()> {
+    Ok(shell.client()?.mark_alerts_seen()?)
 }
 
 #[tauri::command]

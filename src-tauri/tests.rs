@@ -159,6 +159,24 @@ fn the_app_lock_closes_every_command_but_its_own() {
             json!({"args": {"settings": {"language": "en", "notificationPreviews": true}}}),
         ),
         ("set_pin", json!({"args": {"current": "2468", "new": null}})),
+        (
+            "start_link",
+            json!({"args": {"server": "http://127.0.0.1:9", "deviceName": "t"}}),
+        ),
+        ("waiting_link", json!({})),
+        ("poll_link", json!({})),
+        (
+            "preview_link",
+            json!({"args": {"code": "ABCD-EFGH-JKMN-PQRS"}}),
+        ),
+        (
+            "accept_link",
+            json!({"args": {"code": "ABCD-EFGH-JKMN-PQRS"}}),
+        ),
+        ("own_devices", json!({})),
+        ("remove_device", json!({"args": {"device": id}})),
+        ("alerts", json!({})),
+        ("mark_alerts_seen", json!({})),
     ];
     for (cmd, args) in gated {
         let e = error(call(&webview, cmd, args).unwrap_err());

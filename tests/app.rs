@@ -12,79 +12,14 @@
 //! provides all of them and runs this under xvfb-run. Without `SAMTALE_APP_TESTS=1` it is skipped
 //! with a message, so a plain `cargo test` on a machine without them stays meaningful.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use samtale_tests::app::{app_binary, capture, press_enter_in, select};
 use samtale_tests::webdriver::{Driver, Session};
 use samtale_tests::{PASSWORD, Server, Storage, bootstrap};
 use serde_json::json;
 
 const T: Duration = Duration::from_secs(30);
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_owned()
-}
-
-fn shots() -> PathBuf {
-    repo().join("docs/screenshots")
-}
-
-async fn axe(s: &Session, screen: &str) -> anyhow::Result<()> {
-    let path = std::env::var("AXE_JS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo().join("target/tools/node_modules/axe-core/axe.min.js"));
-    let source = std::fs::read_to_string(&path).map_err(|e| {
-        anyhow::anyhow!(
-            "axe-core not found at {} ({e}); the README's test command installs it",
-            path.display()
-        )
-    })?;
-    s.script(&format!("{source}\nreturn true;"), json!([]))
-        .await?;
-    let result = s
-        .script_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')) })))).catch(e => done([{ id: 'axe-error', impact: 'critical', nodes: [String(e)] }]));",
-            json!([]),
-        )
-        .await?;
-    let serious: Vec<_> = result
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .collect();
-    assert!(serious.is_empty(), "axe-core on {screen}: {serious:#?}");
-    Ok(())
-}
-
-/// Screenshot once what the screen should show is there (and painted: two animation frames
-/// later), then the accessibility check.
-async fn capture(s: &Session, name: &str) -> anyhow::Result<()> {
-    s.script_async("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", json!([])).await?;
-    s.screenshot(&shots().join(format!("{name}.png"))).await?;
-    axe(s, name).await
-}
-
-async fn press_enter_in(s: &Session, css: &str, text: &str) -> anyhow::Result<()> {
-    let field = s.wait(css, T).await?;
-    s.type_into(&field, text).await?;
-    s.type_into(&field, "\u{E007}").await
-}
-
-/// Chooses `value` in a `<select>` the way a person's choice arrives: a change event.
-async fn select(s: &Session, css: &str, value: &str) -> anyhow::Result<()> {
-    s.wait(css, T).await?;
-    s.script(
-        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
-        json!([css, value]),
-    )
-    .await?;
-    Ok(())
-}
 
 /// Mikkel's user id, from the caseworker's list of youths to invite a parent for.
 async fn mikkel_id(s: &Session) -> anyhow::Result<String> {
@@ -97,12 +32,6 @@ async fn mikkel_id(s: &Session) -> anyhow::Result<String> {
     id.as_str()
         .map(str::to_owned)
         .ok_or_else(|| anyhow::anyhow!("Mikkel is not among the youths to invite a parent for"))
-}
-
-fn app_binary() -> PathBuf {
-    std::env::var("SAMTALE_APP_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| samtale_tests::bin("samtale-app", "SAMTALE_APP_BIN"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

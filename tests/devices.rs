@@ -166,7 +166,7 @@ async fn devices_are_linked_refused_and_removed() -> anyhow::Result<()> {
     assert!(
         texts(&sara, &thread)?
             .iter()
-            .any(|t| t == "Mikkel har fjernet en enhed (Mikkels nye telefon). Der sendes ikke længere til den."),
+            .any(|t| t == "En enhed hos Mikkel (Mikkels nye telefon) er fjernet. Der sendes ikke længere til den."),
         "{:?}",
         texts(&sara, &thread)?
     );
@@ -238,5 +238,163 @@ async fn the_device_cap_holds() -> anyhow::Result<()> {
         Ok(sara.sync().await.is_ok())
     })
     .await?;
+    Ok(())
+}
+
+/// An administrator resets a caseworker whose password was stolen, disables and enables a
+/// youth, and removes a device; the people concerned see it, and nothing else is let through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
+    use samtale_client::admin::AdminAction;
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "kolding")?;
+    let other = bootstrap(&storage, "fredericia")?;
+    let server = Server::start(storage, &[])?;
+    let url = server.url();
+    let profiles = tempfile::tempdir()?;
+    let admin = open(&profiles.path().join("admin"), 1);
+    admin
+        .login(&url, &tenant.slug, "admin", PASSWORD, "Admins pc")
+        .await?;
+    let sara = open(&profiles.path().join("sara"), 2);
+    let sara_me = sara
+        .login(
+            &url,
+            &tenant.slug,
+            &tenant.caseworker,
+            PASSWORD,
+            "Saras bærbare",
+        )
+        .await?;
+    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
+    let mikkel = open(&profiles.path().join("mikkel"), 3);
+    let me = mikkel
+        .join(Some(&url), &inv.code, "Mikkel", "Mikkels telefon")
+        .await?;
+    sara.sync().await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    sara.send(&thread, "Hej Mikkel").await?;
+    mikkel.sync().await?;
+
+    // Only an administrator of the same municipality may act.
+    let refused = sara
+        .admin_act(&me.user, AdminAction::Disable)
+        .await
+        .expect_err("not an admin");
+    assert_eq!(
+        server_code(&refused),
+        Some(ErrorCode::Forbidden),
+        "{refused}"
+    );
+    let stranger = open(&profiles.path().join("other-admin"), 4);
+    stranger
+        .login(&url, &other.slug, "admin", PASSWORD, "Andens pc")
+        .await?;
+    let refused = stranger
+        .admin_act(&me.user, AdminAction::Disable)
+        .await
+        .expect_err("another municipality");
+    assert_eq!(
+        server_code(&refused),
+        Some(ErrorCode::NotFound),
+        "{refused}"
+    );
+
+    // Sara's password was stolen: a reset removes her laptop and sets a new password.
+    let chain = admin
+        .admin_reset(&sara_me.user, Some("et-helt-nyt-kodeord"))
+        .await?;
+    assert_eq!(chain, 1);
+    let err = sara.sync().await.expect_err("her old session ended");
+    assert!(err.is_unauthorized(), "{err}");
+    let old = sara
+        .login(
+            &url,
+            &tenant.slug,
+            &tenant.caseworker,
+            PASSWORD,
+            "Saras bærbare",
+        )
+        .await
+        .expect_err("the old password");
+    assert_eq!(server_code(&old), Some(ErrorCode::BadCredentials), "{old}");
+    let again = sara
+        .login(
+            &url,
+            &tenant.slug,
+            &tenant.caseworker,
+            "et-helt-nyt-kodeord",
+            "Saras bærbare",
+        )
+        .await
+        .expect_err("her removed laptop");
+    assert_eq!(server_code(&again), Some(ErrorCode::Forbidden), "{again}");
+    // Her new laptop starts the new chain; Mikkel is told to compare codes, and they talk.
+    let sara2 = open(&profiles.path().join("sara-ny"), 5);
+    sara2
+        .login(
+            &url,
+            &tenant.slug,
+            &tenant.caseworker,
+            "et-helt-nyt-kodeord",
+            "Saras nye bærbare",
+        )
+        .await?;
+    sara2.sync().await?;
+    sara2.send(&thread, "Jeg har fået ny computer").await?;
+    mikkel.sync().await?;
+    let seen = texts(&mikkel, &thread)?;
+    assert!(
+        seen.iter().any(|t| t == "Sara Sagsbehandlers nøgler er blevet nulstillet af administrator - sammenlign sikkerhedskoder."),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|t| t == "En enhed hos Sara Sagsbehandler (Saras bærbare) er fjernet. Der sendes ikke længere til den."), "{seen:?}");
+    assert!(
+        seen.iter().any(|t| t == "Jeg har fået ny computer"),
+        "{seen:?}"
+    );
+    mikkel.send(&thread, "Okay, tak").await?;
+    sara2.sync().await?;
+    assert!(texts(&sara2, &thread)?.contains(&"Okay, tak".to_owned()));
+
+    // Disabled, Mikkel's phone is signed out and cannot log in again with its key; enabled, it can.
+    admin.admin_act(&me.user, AdminAction::Disable).await?;
+    let err = mikkel.sync().await.expect_err("disabled");
+    assert!(
+        err.is_unauthorized() || server_code(&err) == Some(ErrorCode::Disabled),
+        "{err}"
+    );
+    admin.admin_act(&me.user, AdminAction::Enable).await?;
+    mikkel.sync().await?;
+
+    // An administrator removes a device: its owner and contacts are told.
+    let phone = open(&profiles.path().join("mikkel-ny"), 6);
+    link(&mikkel, &phone, &url, "Mikkels nye telefon").await?;
+    let listed = admin.admin_devices(&me.user).await?;
+    assert_eq!(listed.devices.len(), 2);
+    let new_id = listed
+        .devices
+        .iter()
+        .find(|d| d.device.name == "Mikkels nye telefon")
+        .map(|d| d.device.id.clone())
+        .expect("listed");
+    admin.admin_revoke_device(&new_id).await?;
+    let err = admin.admin_revoke_device(&new_id).await.expect_err("twice");
+    assert_eq!(server_code(&err), Some(ErrorCode::Conflict), "{err}");
+    mikkel.sync().await?;
+    assert!(
+        mikkel
+            .alerts()?
+            .iter()
+            .any(|a| a.text == "Enheden \"Mikkels nye telefon\" er fjernet fra din konto."),
+        "{:?}",
+        mikkel.alerts()?
+    );
+    sara2.sync().await?;
+    assert!(texts(&sara2, &thread)?.iter().any(|t| t == "En enhed hos Mikkel (Mikkels nye telefon) er fjernet. Der sendes ikke længere til den."));
+    assert!(phone.sync().await.expect_err("removed").is_unauthorized());
     Ok(())
 }

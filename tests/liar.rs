@@ -397,7 +397,7 @@ async fn a_removed_device_is_no_longer_sealed_to_nor_believed() -> anyhow::Resul
     });
     w.from(&m2, "Fra den fjernede tablet", 7);
     w.sara.sync().await?;
-    w.has("Mikkel har fjernet en enhed (Mikkels tablet). Der sendes ikke længere til den.")?;
+    w.has("En enhed hos Mikkel (Mikkels tablet) er fjernet. Der sendes ikke længere til den.")?;
     w.has("En besked fra Mikkel blev afvist: den kom fra en enhed, der er fjernet.")?;
     assert_eq!(w.sealed_to(&[&w.m1, &m2]).await?, vec![true, false]);
     Ok(())

@@ -140,6 +140,41 @@ catalogue! {
     ErrRateLimited => "For mange forsøg. Vent et par minutter, og prøv igen.", "Too many attempts. Wait a few minutes and try again.";
     ErrWrongPin => "Forkert pinkode. Prøv igen.", "Wrong PIN. Try again.";
     ErrInternal => "Noget gik galt. Prøv igen.", "Something went wrong. Try again.";
+    LinkTab => "Tilknyt til min konto", "Link to my account";
+    LinkLead => "Har du allerede Samtale på en anden enhed? Så kan du tilknytte denne enhed til din konto. Du får en kode, som du skriver på den anden enhed.", "Already have Samtale on another device? Then you can link this device to your account. You get a code to enter on the other device.";
+    DeviceName => "Navn på denne enhed", "This device's name";
+    GetLinkCode => "Hent kode", "Get code";
+    LinkShowCode => "Skriv koden på din anden enhed under Indstillinger → Enheder → Tilknyt en ny enhed, eller scan QR-koden:", "Enter the code on your other device under Settings → Devices → Link a new device, or scan the QR code:";
+    LinkCompare => "Den anden enhed viser så en sikkerhedskode. Godkend kun, hvis den er den samme som denne:", "The other device then shows a safety code. Approve only if it is the same as this one:";
+    LinkWaiting => "Venter på godkendelse fra din anden enhed …", "Waiting for approval from your other device …";
+    Devices => "Enheder", "Devices";
+    DevicesHint => "Alle enheder på din konto. Kender du ikke en af dem, så fjern den.", "Every device on your account. If you do not know one of them, remove it.";
+    ThisDevice => "denne enhed", "this device";
+    AddedOn => "Tilføjet", "Added";
+    AddedBy => "af", "by";
+    FirstDevice => "kontoens første enhed", "the account's first device";
+    LastSeen => "Sidst set", "Last seen";
+    Stale => "ikke set i lang tid", "not seen for a long time";
+    TrustPending => "venter på godkendelse", "waiting for approval";
+    TrustRefused => "ADVARSEL: ikke godkendt af dine enheder", "WARNING: not approved by your devices";
+    TrustRevoked => "fjernet", "removed";
+    TrustRetired => "nulstillet", "reset";
+    Remove => "Fjern", "Remove";
+    RemoveConfirm => "Fjern enheden? Den kan derefter ikke læse eller sende beskeder.", "Remove the device? It can then no longer read or send messages.";
+    RemoveYes => "Ja, fjern den", "Yes, remove it";
+    Cancel => "Fortryd", "Cancel";
+    LinkNew => "Tilknyt en ny enhed", "Link a new device";
+    LinkNewHint => "Skriv koden, som den nye enhed viser.", "Enter the code the new device shows.";
+    LinkCode => "Kode fra den nye enhed", "Code from the new device";
+    ShowDevice => "Vis enheden", "Show the device";
+    LinkPreviewCompare => "Sammenlign sikkerhedskoden med den, den nye enhed viser. Godkend kun, hvis de er ens.", "Compare the safety code with the one the new device shows. Approve only if they are the same.";
+    Approve => "Godkend enheden", "Approve the device";
+    LinkDone => "Enheden er tilknyttet din konto.", "The device is linked to your account.";
+    AlertOk => "OK, set", "OK, seen";
+    ErrLinkRequired => "Kontoen har allerede en enhed. Tilknyt denne enhed fra den (Indstillinger → Enheder), eller bed en administrator om at nulstille kontoen.", "The account already has a device. Link this device from it (Settings → Devices), or ask an administrator to reset the account.";
+    ErrDeviceLimit => "Kontoen har allerede så mange enheder, som er tilladt. Fjern en, du ikke bruger mere.", "The account already has as many devices as allowed. Remove one you no longer use.";
+    ErrInvalidLink => "Koden virker ikke. Den kan være skrevet forkert, brugt eller udløbet. Start forfra på den nye enhed.", "The code does not work. It may be mistyped, used or expired. Start again on the new device.";
+    ErrLinkNotVerified => "Enheden kunne ikke bekræftes med koden. Stop her, og fortæl det til din sagsbehandler eller IT-support.", "The device could not be verified with the code. Stop here and tell your caseworker or IT support.";
 }
 
 /// The sentence for an error kind.
@@ -162,6 +197,10 @@ pub fn error_text(lang: Language, kind: ErrorKind) -> &'static str {
             ErrorKind::WrongPin => K::ErrWrongPin,
             ErrorKind::PinWait => K::ErrPinWait,
             ErrorKind::Locked => K::ErrLocked,
+            ErrorKind::LinkRequired => K::ErrLinkRequired,
+            ErrorKind::DeviceLimit => K::ErrDeviceLimit,
+            ErrorKind::InvalidLink => K::ErrInvalidLink,
+            ErrorKind::LinkNotVerified => K::ErrLinkNotVerified,
             _ => K::ErrInternal,
         },
     )

@@ -20,6 +20,8 @@ pub struct Ui {
     pub online: RwSignal<Option<bool>>,
     /// Bumped on every change the engine reports.
     pub changes: RwSignal<u64>,
+    /// Bumped when this account's devices or alerts change.
+    pub account_changes: RwSignal<u64>,
     /// The threads the last change touched.
     pub changed_threads: RwSignal<Vec<ThreadId>>,
     pub signed_out: RwSignal<bool>,
@@ -40,6 +42,7 @@ impl Ui {
             account: RwSignal::new(None),
             online: RwSignal::new(None),
             changes: RwSignal::new(0),
+            account_changes: RwSignal::new(0),
             changed_threads: RwSignal::new(Vec::new()),
             signed_out: RwSignal::new(false),
             locked: RwSignal::new(false),
@@ -93,7 +96,7 @@ impl Ui {
                 self.changes.update(|n| *n += 1);
             }
             ClientEvent::SignedOut => self.signed_out.set(true),
-            ClientEvent::AccountChanged => {}
+            ClientEvent::AccountChanged => self.account_changes.update(|n| *n += 1),
         }
     }
 

@@ -341,7 +341,7 @@ pub fn apply_revoked(
             conn,
             s,
             user,
-            &format!("{person} har fjernet en enhed ({name}). Der sendes ikke længere til den."),
+            &format!("En enhed hos {person} ({name}) er fjernet. Der sendes ikke længere til den."),
         )?;
     }
     Ok(())

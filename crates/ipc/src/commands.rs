@@ -27,6 +27,16 @@ pub const LOCK_STATE: &str = "lock_state";
 pub const LOCK: &str = "lock";
 pub const UNLOCK: &str = "unlock";
 pub const SET_PIN: &str = "set_pin";
+/// Device trust: linking a new device from one the person has, their own devices, alerts.
+pub const START_LINK: &str = "start_link";
+pub const WAITING_LINK: &str = "waiting_link";
+pub const POLL_LINK: &str = "poll_link";
+pub const PREVIEW_LINK: &str = "preview_link";
+pub const ACCEPT_LINK: &str = "accept_link";
+pub const OWN_DEVICES: &str = "own_devices";
+pub const REMOVE_DEVICE: &str = "remove_device";
+pub const ALERTS: &str = "alerts";
+pub const MARK_ALERTS_SEEN: &str = "mark_alerts_seen";
 /// The UI shows its first interactive screen (logged with the time since start).
 pub const READY: &str = "ready";
 
@@ -51,6 +61,28 @@ pub struct LoginArgs {
     pub username: String,
     pub password: String,
     pub device_name: String,
+}
+
+/// A new device asks to be linked to the person's account on `server`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartLinkArgs {
+    pub server: String,
+    pub device_name: String,
+}
+
+/// A link code the new device shows, typed (or scanned) on a device the person has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkCodeArgs {
+    pub code: String,
+}
+
+/// One of the person's own devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceArgs {
+    pub device: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
-//! Bootstrap from the command line: a municipality with its first admin, and staff accounts.
-//! Used by `samtale-server tenant create` and `samtale-server staff add`.
+//! Bootstrap from the command line: a municipality with its first admin, and staff accounts
+//! (`samtale-server create-tenant`, `add-staff`), and finding the person or device the other
+//! administrative subcommands act on (they then go through `crate::accounts`).
 
 use samtale_proto::api::Role;
 use samtale_proto::{TenantId, UserId};
@@ -22,8 +23,57 @@ pub enum AdminError {
     BadSlug,
     #[error("staff are caseworkers or admins")]
     NotStaff,
+    #[error("no person has the id {0:?}")]
+    NoUser(String),
+    #[error("no staff member {1:?} in the municipality {0:?}")]
+    NoStaff(String, String),
+    #[error("no device has the id {0:?}")]
+    NoDevice(String),
     #[error("storage: {0}")]
     Store(StoreError),
+}
+
+/// A person by user id.
+pub async fn user_by_id<S: Store>(store: &S, id: &str) -> Result<User, AdminError> {
+    let uid = UserId::parse(id.trim()).map_err(|_| AdminError::NoUser(id.to_owned()))?;
+    store
+        .user(&uid)
+        .await
+        .map_err(AdminError::Store)?
+        .ok_or_else(|| AdminError::NoUser(id.to_owned()))
+}
+
+/// A staff member by municipality and username.
+pub async fn staff_by_name<S: Store>(
+    store: &S,
+    slug: &str,
+    username: &str,
+) -> Result<User, AdminError> {
+    let tenant = store
+        .tenant_by_slug(slug)
+        .await
+        .map_err(AdminError::Store)?
+        .ok_or_else(|| AdminError::NoTenant(slug.to_owned()))?;
+    store
+        .staff_login(&tenant.id, &username.trim().to_lowercase())
+        .await
+        .map_err(AdminError::Store)?
+        .map(|(u, _)| u)
+        .ok_or_else(|| AdminError::NoStaff(slug.to_owned(), username.to_owned()))
+}
+
+/// A device by id.
+pub async fn device_by_id<S: Store>(
+    store: &S,
+    id: &str,
+) -> Result<crate::store::Device, AdminError> {
+    let did = samtale_proto::DeviceId::parse(id.trim())
+        .map_err(|_| AdminError::NoDevice(id.to_owned()))?;
+    store
+        .device(&did)
+        .await
+        .map_err(AdminError::Store)?
+        .ok_or_else(|| AdminError::NoDevice(id.to_owned()))
 }
 
 fn fresh_random() -> (u64, [u8; 10]) {

@@ -11,7 +11,7 @@ use samtale_server::config::{Backend, Config, FileConfig, Overrides};
 use samtale_server::store::Store;
 use samtale_server::store::postgres::PgStore;
 use samtale_server::store::sqlite::SqliteStore;
-use samtale_server::{admin, serve};
+use samtale_server::{accounts, admin, serve};
 
 #[derive(Parser)]
 #[command(name = "samtale-server", version, about = "The Samtale sync server")]
@@ -79,6 +79,29 @@ enum Command {
         #[arg(long)]
         admin_name: String,
     },
+    /// A person's devices (who: --user ID, or --slug and --username for staff).
+    Devices(Who),
+    /// Remove one device: its sessions end and everyone stops sealing to it.
+    RevokeDevice {
+        #[arg(long)]
+        device: String,
+    },
+    /// Disable a person: no login, every session ends.
+    DisableUser(Who),
+    /// Enable a disabled person again.
+    EnableUser(Who),
+    /// End every session of a person.
+    EndSessions(Who),
+    /// Set a staff member's password (read from SAMTALE_PASSWORD); their sessions end.
+    ResetPassword(Who),
+    /// Remove every device of a person and start a new key chain, for a lost phone or a stolen
+    /// password. With --new-password, a staff member's password is set from SAMTALE_PASSWORD.
+    ResetKeys {
+        #[command(flatten)]
+        who: Who,
+        #[arg(long)]
+        new_password: bool,
+    },
     /// Add a caseworker or admin. The password is read from SAMTALE_PASSWORD.
     AddStaff {
         #[arg(long)]
@@ -91,6 +114,30 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+}
+
+/// Whom an administrative command acts on.
+#[derive(Args, Clone)]
+struct Who {
+    /// The person's user id.
+    #[arg(long, conflicts_with_all = ["slug", "username"])]
+    user: Option<String>,
+    /// The municipality's short name (with --username, for staff).
+    #[arg(long, requires = "username")]
+    slug: Option<String>,
+    #[arg(long, requires = "slug")]
+    username: Option<String>,
+}
+
+impl Who {
+    async fn find<S: Store>(&self, store: &S) -> Result<samtale_server::store::User> {
+        let found = match (&self.user, &self.slug, &self.username) {
+            (Some(id), _, _) => admin::user_by_id(store, id).await?,
+            (None, Some(slug), Some(name)) => admin::staff_by_name(store, slug, name).await?,
+            _ => anyhow::bail!("say whom: --user ID, or --slug and --username"),
+        };
+        Ok(found)
+    }
 }
 
 #[tokio::main]
@@ -192,6 +239,62 @@ async fn run<S: Store>(store: S, config: &Config, command: Command) -> Result<()
                 "created municipality {} ({}) with admin {} ({})",
                 tenant.name, tenant.id, admin_username, admin.id
             );
+        }
+        Command::Devices(who) => {
+            let user = who.find(&store).await?;
+            for d in store.devices_of(&user.id).await? {
+                let state = if d.revoked_at_ms.is_some() {
+                    "removed"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}  {:<28} chain {}  {state}  added by {}",
+                    d.id,
+                    d.name,
+                    d.chain,
+                    d.link
+                        .as_ref()
+                        .map_or("(first device)".to_owned(), |l| l.signer.to_string())
+                );
+            }
+        }
+        Command::RevokeDevice { device } => {
+            let device = admin::device_by_id(&store, &device).await?;
+            accounts::revoke_device(&store, None, &device, None).await?;
+            println!("removed device {}", device.id);
+        }
+        Command::DisableUser(who) => {
+            let user = who.find(&store).await?;
+            accounts::set_disabled(&store, None, &user, true, None).await?;
+            println!("disabled {}", user.id);
+        }
+        Command::EnableUser(who) => {
+            let user = who.find(&store).await?;
+            accounts::set_disabled(&store, None, &user, false, None).await?;
+            println!("enabled {}", user.id);
+        }
+        Command::EndSessions(who) => {
+            let user = who.find(&store).await?;
+            accounts::end_sessions(&store, None, &user, None).await?;
+            println!("ended the sessions of {}", user.id);
+        }
+        Command::ResetPassword(who) => {
+            let user = who.find(&store).await?;
+            let password = password_from_env()?;
+            accounts::set_password(&store, None, &user, &password, None).await?;
+            println!("set the password of {}", user.id);
+        }
+        Command::ResetKeys { who, new_password } => {
+            let user = who.find(&store).await?;
+            let password = if new_password {
+                Some(password_from_env()?)
+            } else {
+                None
+            };
+            let chain =
+                accounts::reset_keys(&store, None, &user, password.as_deref(), None).await?;
+            println!("reset the keys of {}: new key chain {chain}", user.id);
         }
         Command::AddStaff {
             slug,

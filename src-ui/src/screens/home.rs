@@ -50,9 +50,12 @@ pub fn Home() -> impl IntoView {
                 </Show>
                 <button id="open-settings" class="ghost" on:click=move |_| show_settings.set(true)>{ui.text(K::Settings)}</button>
             </header>
-            <Show when=move || ui.online.get() == Some(false)>
-                <p id="offline-banner" class="offline" role="status">{ui.text(K::Offline)}</p>
-            </Show>
+            <div class="banners">
+                <Show when=move || ui.online.get() == Some(false)>
+                    <p id="offline-banner" class="offline" role="status">{ui.text(K::Offline)}</p>
+                </Show>
+                <super::devices::AlertBanner />
+            </div>
             <nav class="list" aria-label=ui.text(K::Conversations)>
                 <Show when=move || ui.is_staff()>
                     <DeskTools selected=selected />

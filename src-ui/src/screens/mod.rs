@@ -1,13 +1,16 @@
 //! The screens, by what a person is doing: [`welcome`] (join with a code, or staff login),
 //! [`lock`] (the PIN that opens the app), [`home`] (the conversation list beside or instead of
 //! a conversation, by screen width), [`conversation`], [`desk`] (a caseworker's invitations,
-//! new threads and search), [`caseload`] (the youths and families a caseworker follows) and
-//! [`settings`].
+//! new threads and search), [`caseload`] (the youths and families a caseworker follows),
+//! [`settings`] with [`devices`] (this account's devices, linking a new one, alerts), and
+//! [`link`] (a new device asking to join the person's account).
 
 mod caseload;
 mod conversation;
 mod desk;
+mod devices;
 mod home;
+mod link;
 mod lock;
 mod settings;
 mod welcome;

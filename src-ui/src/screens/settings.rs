@@ -1,5 +1,5 @@
-//! Settings: language, notification previews, the app-lock PIN, this device's safety code and
-//! the codes of the people you talk to.
+//! Settings: language, notification previews, the app-lock PIN, this account's devices (see
+//! `devices`), this device's safety code and the codes of the people you talk to.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -69,6 +69,7 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                 </div>
                 <p id="previews-hint" class="hint">{ui.text(K::PreviewsHint)}</p>
                 <PinSettings />
+                <super::devices::DevicesSection />
                 <h3>{ui.text(K::MyCode)}</h3>
                 <p class="code" id="my-code">{fingerprint}</p>
                 <h3>{ui.text(K::SafetyCodes)}</h3>
@@ -79,8 +80,17 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                             <strong>{p.display_name.clone()}</strong>
                             <ul>
                                 {p.devices.iter().map(|d| {
-                                    let trust = if d.failed_check { ui.tr(K::CheckFailed) } else if d.verified { ui.tr(K::Verified) } else { ui.tr(K::NotVerified) };
-                                    view! { <li class:warn=d.failed_check>{d.name.clone()}" – "{trust}<br /><span class="code">{d.safety_code.clone()}</span></li> }
+                                    let refused = matches!(d.trust, samtale_ipc::views::DeviceTrust::Refused);
+                                    let trust = match d.trust {
+                                        samtale_ipc::views::DeviceTrust::Refused => ui.tr(K::TrustRefused),
+                                        samtale_ipc::views::DeviceTrust::Revoked => ui.tr(K::TrustRevoked),
+                                        samtale_ipc::views::DeviceTrust::Retired => ui.tr(K::TrustRetired),
+                                        samtale_ipc::views::DeviceTrust::Pending => ui.tr(K::TrustPending),
+                                        samtale_ipc::views::DeviceTrust::Trusted if d.failed_check => ui.tr(K::CheckFailed),
+                                        samtale_ipc::views::DeviceTrust::Trusted if d.verified => ui.tr(K::Verified),
+                                        samtale_ipc::views::DeviceTrust::Trusted => ui.tr(K::NotVerified),
+                                    };
+                                    view! { <li class:warn=d.failed_check || refused>{d.name.clone()}" – "{trust}<br /><span class="code">{d.safety_code.clone()}</span></li> }
                                 }).collect_view()}
                             </ul>
                         </li>

@@ -1,5 +1,5 @@
 //! First contact: a youth or parent joins with the code (or QR text) from their caseworker; a
-//! caseworker logs in. Joining, they may choose the PIN that locks the app. A failure says what
+//! caseworker logs in; or a new device is linked from one the person has (see `link`). Joining, they may choose the PIN that locks the app. A failure says what
 //! to do in plain words and keeps what was typed.
 
 use leptos::prelude::*;
@@ -15,23 +15,27 @@ use crate::state::use_ui;
 #[component]
 pub fn Welcome() -> impl IntoView {
     let ui = use_ui();
-    let staff = RwSignal::new(false);
+    // 0: join with a code, 1: staff login, 2: link to an account from another device.
+    let tab = RwSignal::new(0u8);
     view! {
         <main class="welcome">
             <img src="icon.png" alt="" class="logo" width="72" height="72" />
             <h1>{ui.text(K::Welcome)}</h1>
             <div class="tabs" role="tablist">
-                <button role="tab" id="tab-code" aria-selected=move || (!staff.get()).to_string() on:click=move |_| staff.set(false)>{ui.text(K::HaveCode)}</button>
-                <button role="tab" id="tab-staff" aria-selected=move || staff.get().to_string() on:click=move |_| staff.set(true)>{ui.text(K::StaffLogin)}</button>
+                <button role="tab" id="tab-code" aria-selected=move || (tab.get() == 0).to_string() on:click=move |_| tab.set(0)>{ui.text(K::HaveCode)}</button>
+                <button role="tab" id="tab-staff" aria-selected=move || (tab.get() == 1).to_string() on:click=move |_| tab.set(1)>{ui.text(K::StaffLogin)}</button>
+                <button role="tab" id="tab-link" aria-selected=move || (tab.get() == 2).to_string() on:click=move |_| tab.set(2)>{ui.text(K::LinkTab)}</button>
             </div>
-            <Show when=move || staff.get() fallback=|| view! { <JoinForm /> }>
-                <LoginForm />
-            </Show>
+            {move || match tab.get() {
+                1 => view! { <LoginForm /> }.into_any(),
+                2 => view! { <super::link::LinkForm /> }.into_any(),
+                _ => view! { <JoinForm /> }.into_any(),
+            }}
         </main>
     }
 }
 
-fn default_server(server: RwSignal<String>) {
+pub(super) fn default_server(server: RwSignal<String>) {
     spawn_local(async move {
         if let Ok(s) = invoke::<_, Settings>(SETTINGS, &()).await
             && let Some(url) = s.server

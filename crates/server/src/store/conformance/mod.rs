@@ -16,7 +16,7 @@
 //! Layout: this file holds [`run_all`], the makers of fresh ids and records, the small assertion
 //! helpers, and the checks that span domains (racing writers, migrating twice); the checks of
 //! each domain live in a file named as in the backends (`tenants`, `devices`, `sessions`,
-//! `invitations`, `threads`, `inbox`, `audit`), re-exported here.
+//! `invitations`, `threads`, `inbox`, `audit`, and `trust` for device trust), re-exported here.
 
 mod audit;
 mod devices;
@@ -25,6 +25,7 @@ mod invitations;
 mod sessions;
 mod tenants;
 mod threads;
+mod trust;
 
 use std::fmt::Debug;
 use std::sync::OnceLock;
@@ -52,6 +53,7 @@ pub use invitations::{check_invitations, check_redeem_atomicity};
 pub use sessions::check_sessions;
 pub use tenants::{check_tenants, check_users};
 pub use threads::{check_set_members, check_threads};
+pub use trust::{check_accounts, check_device_cap_and_revocation, check_link_requests};
 
 /// One day in milliseconds: "before" in purge checks is this far in the future.
 const DAY_MS: i64 = 86_400_000;
@@ -63,6 +65,9 @@ pub async fn run_all<S: Store>(store: &S) {
     check_users(store).await;
     check_devices(store).await;
     check_device_logins(store).await;
+    check_device_cap_and_revocation(store).await;
+    check_accounts(store).await;
+    check_link_requests(store).await;
     check_sessions(store).await;
     check_invitations(store).await;
     check_redeem_atomicity(store).await;
