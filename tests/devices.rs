@@ -28,6 +28,25 @@ fn server_code(e: &ClientError) -> Option<ErrorCode> {
     }
 }
 
+/// Waits (a bounded time) until the engine reports the live connection up or down.
+async fn wait_for_connection(
+    events: &mut tokio::sync::broadcast::Receiver<samtale_client::ClientEvent>,
+    online: bool,
+) -> anyhow::Result<()> {
+    let want = samtale_client::ClientEvent::Connection { online };
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match events.recv().await {
+                Ok(e) if e == want => return Ok(()),
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => return Err(anyhow::anyhow!("events ended: {e}")),
+            }
+        }
+    })
+    .await
+    .map_err(|_| anyhow::anyhow!("no {want:?} within 20 s"))?
+}
+
 /// Links a new device from `old` and waits until the new one has its session.
 async fn link(old: &Client, new: &Client, url: &str, name: &str) -> anyhow::Result<()> {
     let code = new.start_link(url, name).await?;
@@ -75,7 +94,7 @@ async fn devices_are_linked_refused_and_removed() -> anyhow::Result<()> {
     assert_eq!(texts(&mikkel, &thread)?, vec!["Hej Mikkel"]);
 
     // A new phone, linked from the old one with the typed code.
-    let phone = open(&profiles.path().join("mikkel-ny"), 3);
+    let phone = std::sync::Arc::new(open(&profiles.path().join("mikkel-ny"), 3));
     link(&mikkel, &phone, &url, "Mikkels nye telefon").await?;
     let account = phone.account()?.expect("signed in");
     assert_eq!(account.user, me.user);
@@ -161,7 +180,15 @@ async fn devices_are_linked_refused_and_removed() -> anyhow::Result<()> {
     .await?;
 
     // The old phone removes the new one: it stops receiving at once, and Sara stops sealing to it.
+    // The new phone is connected live when it is removed: the server closes its socket.
+    let mut events = phone.subscribe();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let live = tokio::spawn(phone.clone().run_live(stopped));
+    wait_for_connection(&mut events, true).await?;
     mikkel.remove_device(&new_one.id).await?;
+    wait_for_connection(&mut events, false).await?;
+    let _ = stop.send(true);
+    let _ = live.await;
     sara.sync().await?;
     assert!(
         texts(&sara, &thread)?
@@ -268,7 +295,7 @@ async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
         )
         .await?;
     let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
-    let mikkel = open(&profiles.path().join("mikkel"), 3);
+    let mikkel = std::sync::Arc::new(open(&profiles.path().join("mikkel"), 3));
     let me = mikkel
         .join(Some(&url), &inv.code, "Mikkel", "Mikkels telefon")
         .await?;
@@ -359,6 +386,18 @@ async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
     mikkel.send(&thread, "Okay, tak").await?;
     sara2.sync().await?;
     assert!(texts(&sara2, &thread)?.contains(&"Okay, tak".to_owned()));
+
+    // Ending his sessions closes his phone's socket at once (no inbox event wakes it); the
+    // phone then logs in again with its key and is back.
+    let mut events = mikkel.subscribe();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let live = tokio::spawn(mikkel.clone().run_live(stopped));
+    wait_for_connection(&mut events, true).await?;
+    admin.admin_act(&me.user, AdminAction::EndSessions).await?;
+    wait_for_connection(&mut events, false).await?;
+    wait_for_connection(&mut events, true).await?;
+    let _ = stop.send(true);
+    let _ = live.await;
 
     // Disabled, Mikkel's phone is signed out and cannot log in again with its key; enabled, it can.
     admin.admin_act(&me.user, AdminAction::Disable).await?;

@@ -79,6 +79,9 @@ pub async fn create<S: Store>(
         };
         match st.store.create_link_request(&request).await {
             Ok(()) => {
+                // Requests need no session, so each one counts against the address like a
+                // failed attempt: a flood from one address stops early.
+                st.failures.record_failure(addr.ip());
                 return Ok((
                     StatusCode::CREATED,
                     Json(LinkRequestInfo {

@@ -53,7 +53,10 @@ pub use invitations::{check_invitations, check_redeem_atomicity};
 pub use sessions::check_sessions;
 pub use tenants::{check_tenants, check_users};
 pub use threads::{check_set_members, check_threads};
-pub use trust::{check_accounts, check_device_cap_and_revocation, check_link_requests};
+pub use trust::{
+    check_accounts, check_device_cap_and_revocation, check_link_requests,
+    check_purge_skips_stale_and_revoked,
+};
 
 /// One day in milliseconds: "before" in purge checks is this far in the future.
 const DAY_MS: i64 = 86_400_000;
@@ -78,6 +81,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_concurrent_writes(store).await;
     check_ack_and_purge(store).await;
     check_purge_keeps_unacked(store).await;
+    check_purge_skips_stale_and_revoked(store).await;
     check_audit(store).await;
     check_migrate_twice(store).await;
 }

@@ -1,6 +1,7 @@
 //! Conformance checks for device trust: the device cap (also under racing writers), revoking a
 //! device, last-seen times, ending sessions, disabling people, setting passwords, starting a
-//! new key chain, and link requests from creation to claim. `run_all` in `mod.rs` calls them.
+//! new key chain, link requests from creation to claim, and what the purge skips and prunes.
+//! `run_all` in `mod.rs` calls them.
 
 use futures_util::future::join_all;
 use samtale_proto::api::Role;
@@ -10,8 +11,8 @@ use samtale_proto::{B64, DeviceId, LinkId};
 
 use super::{
     DAY_MS, assert_conflict, assert_not_found, device_event, fresh, hash_of, inbox_all,
-    make_citizen, make_device, make_staff, make_tenant, new_device, new_session, now_ms, ok,
-    receipt_event, sorted, tag,
+    make_citizen, make_device, make_staff, make_tenant, make_thread, new_device, new_envelope,
+    new_session, now_ms, ok, receipt_event, seq_of, sorted, tag,
 };
 use crate::store::{AcceptedLink, LinkRequest, Store, StoreError};
 
@@ -363,4 +364,78 @@ pub async fn check_link_requests<S: Store>(store: &S) {
     assert_eq!(inbox_all(store, &contact.id).await.len(), 1);
     assert!(ok(store.claim_link_request(&r.id).await, "claim"));
     assert!(!ok(store.claim_link_request(&r.id).await, "claim twice"));
+}
+
+/// Removed devices, and devices not seen since `stale_before_ms`, hold nothing back from the
+/// purge; the purge also deletes expired sessions and link requests a day past expiry.
+pub async fn check_purge_skips_stale_and_revoked<S: Store>(store: &S) {
+    let future = now_ms() + DAY_MS;
+    ok(
+        store.purge(future, i64::MIN).await,
+        "purge what earlier checks left",
+    );
+    let t = make_tenant(store).await;
+    let cw = make_staff(store, &t, Role::Caseworker).await;
+    let active = make_device(store, &cw).await;
+    let mut old = new_device(&cw.id, false);
+    old.last_seen_ms = 1_000;
+    ok(
+        store
+            .add_device(&old, &[], &device_event(&old), 1_000, 10)
+            .await,
+        "a device last seen long ago",
+    );
+    let removed = make_device(store, &cw).await;
+    let youth = make_citizen(store, &t, Role::Youth).await;
+    let y1 = make_device(store, &youth).await;
+    let thread = make_thread(store, &t, &cw, &[&cw, &youth]).await;
+    let (env, digest) = new_envelope(&thread.id, &cw, &active, b"old news");
+    let (_, fanout) = ok(store.put_envelope(&env, &digest, now_ms()).await, "put");
+    ok(store.ack(&active.id, seq_of(&fanout, &cw.id)).await, "ack");
+    ok(store.ack(&y1.id, seq_of(&fanout, &youth.id)).await, "ack");
+    ok(
+        store
+            .revoke_device(&removed.id, now_ms(), &[], &receipt_event(&cw.id))
+            .await,
+        "revoke",
+    );
+    assert_eq!(
+        ok(
+            store.purge(future, i64::MIN).await,
+            "the old device still counts"
+        ),
+        0
+    );
+    assert_eq!(
+        ok(
+            store.purge(future, now_ms() - DAY_MS).await,
+            "stale and removed skipped"
+        ),
+        1
+    );
+    assert!(ok(store.envelope_thread(&env.header.id).await, "gone").is_none());
+
+    let expired = super::Session {
+        expires_at_ms: now_ms() - 1,
+        ..new_session(&cw.id, &active.id)
+    };
+    let live = new_session(&cw.id, &active.id);
+    ok(store.create_session(&expired).await, "expired session");
+    ok(store.create_session(&live).await, "live session");
+    let mut stale_link = new_link_request();
+    stale_link.expires_at_ms = now_ms() - 2 * DAY_MS;
+    let fresh_link = new_link_request();
+    ok(
+        store.create_link_request(&stale_link).await,
+        "old link request",
+    );
+    ok(
+        store.create_link_request(&fresh_link).await,
+        "live link request",
+    );
+    ok(store.purge(future, i64::MIN).await, "purge");
+    assert!(ok(store.session(&expired.token_hash).await, "expired").is_none());
+    assert!(ok(store.session(&live.token_hash).await, "live").is_some());
+    assert!(ok(store.link_request(&stale_link.id).await, "old").is_none());
+    assert!(ok(store.link_request(&fresh_link.id).await, "live").is_some());
 }
