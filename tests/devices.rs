@@ -437,3 +437,116 @@ async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
     assert!(phone.sync().await.expect_err("removed").is_unauthorized());
     Ok(())
 }
+
+/// A youth who lost his phone: an administrator resets his keys, his caseworker invites him
+/// again, and the new phone carries on in the same conversations; everyone is told to compare
+/// codes, and the new chain links devices as the first did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_youth_who_lost_his_phone_is_invited_again() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "horsens")?;
+    let server = Server::start(storage, &[])?;
+    let url = server.url();
+    let profiles = tempfile::tempdir()?;
+    let admin = open(&profiles.path().join("admin"), 1);
+    admin
+        .login(&url, &tenant.slug, "admin", PASSWORD, "Admins pc")
+        .await?;
+    let sara = open(&profiles.path().join("sara"), 2);
+    sara.login(
+        &url,
+        &tenant.slug,
+        &tenant.caseworker,
+        PASSWORD,
+        "Saras bærbare",
+    )
+    .await?;
+    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
+    let lost = open(&profiles.path().join("mikkel"), 3);
+    let me = lost
+        .join(Some(&url), &inv.code, "Mikkel", "Mikkels telefon")
+        .await?;
+    let pinv = sara
+        .invite(Role::Parent, "Hanne", Some(me.user.clone()), None)
+        .await?;
+    let hanne = open(&profiles.path().join("hanne"), 4);
+    let hanne_me = hanne
+        .join(Some(&url), &pinv.code, "Hanne", "Hannes telefon")
+        .await?;
+    sara.sync().await?;
+    let thread = sara
+        .create_thread(
+            ThreadKind::Family,
+            vec![me.user.clone(), hanne_me.user.clone()],
+        )
+        .await?;
+    sara.send(&thread, "Hej begge to").await?;
+    lost.sync().await?;
+    hanne.sync().await?;
+
+    // Someone who still has a device is not invited again: they link instead.
+    let err = sara
+        .invite_again(
+            hanne_me.user.clone(),
+            Role::Parent,
+            "Hanne",
+            Some(me.user.clone()),
+        )
+        .await
+        .expect_err("Hanne has her phone");
+    assert_eq!(server_code(&err), Some(ErrorCode::Conflict), "{err}");
+
+    admin.admin_reset(&me.user, None).await?;
+    assert!(lost.sync().await.expect_err("reset").is_unauthorized());
+    let again = sara
+        .invite_again(me.user.clone(), Role::Youth, "Mikkel", None)
+        .await?;
+    let phone = open(&profiles.path().join("mikkel-ny"), 5);
+    let back = phone
+        .join(Some(&url), &again.code, "Mikkel", "Mikkels nye telefon")
+        .await?;
+    assert_eq!(back.user, me.user, "the same account");
+    let reset =
+        "Mikkels nøgler er blevet nulstillet af administrator - sammenlign sikkerhedskoder.";
+    for who in [&sara, &hanne] {
+        who.sync().await?;
+        let seen = texts(who, &thread)?;
+        assert!(seen.iter().any(|t| t == reset), "{seen:?}");
+    }
+    let mikkel_devices: Vec<_> = sara
+        .people()?
+        .into_iter()
+        .find(|p| p.user == me.user)
+        .map(|p| p.devices)
+        .unwrap_or_default();
+    let trusted: Vec<_> = mikkel_devices
+        .iter()
+        .filter(|d| d.trust == DeviceTrust::Trusted)
+        .collect();
+    assert_eq!(trusted.len(), 1, "{mikkel_devices:?}");
+    assert!(trusted[0].verified, "proven by the new invitation");
+
+    // The conversation goes on; what came before is said once, not message by message.
+    phone.sync().await?;
+    sara.send(&thread, "Velkommen tilbage").await?;
+    phone.sync().await?;
+    let seen = texts(&phone, &thread)?;
+    assert!(seen.contains(&"Velkommen tilbage".to_owned()), "{seen:?}");
+    let before = "Beskeder, der blev sendt, før denne enhed kom med, kan ikke læses her.";
+    assert_eq!(seen.iter().filter(|t| *t == before).count(), 1, "{seen:?}");
+    phone.send(&thread, "Tak, nu virker det igen").await?;
+    for who in [&sara, &hanne] {
+        who.sync().await?;
+        assert!(texts(who, &thread)?.contains(&"Tak, nu virker det igen".to_owned()));
+    }
+
+    // The new chain links devices like the first: a tablet from the new phone.
+    let tablet = open(&profiles.path().join("mikkel-tablet"), 6);
+    link(&phone, &tablet, &url, "Mikkels tablet").await?;
+    sara.sync().await?;
+    sara.send(&thread, "Også til tabletten").await?;
+    tablet.sync().await?;
+    assert!(texts(&tablet, &thread)?.contains(&"Også til tabletten".to_owned()));
+    Ok(())
+}

@@ -104,6 +104,7 @@ impl Api {
             inviter_proof_code: B64(vec![1; 32]),
             inviter_proof_qr: B64(vec![2; 32]),
             ttl_minutes,
+            user: None,
         };
         let (status, v) = self.post("/v1/invitations", Some(&by.token), &req).await;
         assert_eq!(status, StatusCode::CREATED, "{v}");

@@ -117,6 +117,7 @@ async fn youth(api: &Http, by: &Person) -> Person {
         inviter_proof_code: B64(vec![1; 32]),
         inviter_proof_qr: B64(vec![2; 32]),
         ttl_minutes: None,
+        user: None,
     };
     let (status, v) = api.post("/v1/invitations", Some(&by.token), &invite).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");

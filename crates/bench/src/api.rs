@@ -159,6 +159,7 @@ impl Api {
             inviter_proof_code: B64(random_bytes::<32>().to_vec()),
             inviter_proof_qr: B64(random_bytes::<32>().to_vec()),
             ttl_minutes: None,
+            user: None,
         };
         let bytes = self
             .expect(

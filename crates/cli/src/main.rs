@@ -81,6 +81,10 @@ enum Command {
         youth: Option<String>,
         #[arg(long)]
         ttl_minutes: Option<u32>,
+        /// Invite again a person whose keys an administrator reset (their user id): they keep
+        /// their account and conversations.
+        #[arg(long)]
+        again: Option<String>,
     },
     /// Invitations made on this profile and whether they were used.
     Invitations,
@@ -310,6 +314,7 @@ async fn run(cli: Cli) -> Result<()> {
             name,
             youth,
             ttl_minutes,
+            again,
         } => {
             let role = match role.as_str() {
                 "youth" => Role::Youth,
@@ -319,7 +324,14 @@ async fn run(cli: Cli) -> Result<()> {
             let youth = youth
                 .map(|y| UserId::parse(&y).with_context(|| format!("{y:?} is not a user id")))
                 .transpose()?;
-            let inv = client.invite(role, &name, youth, ttl_minutes).await?;
+            let inv = match again {
+                Some(user) => {
+                    let user = UserId::parse(user.trim())
+                        .with_context(|| format!("{user:?} is not a user id"))?;
+                    client.invite_again(user, role, &name, youth).await?
+                }
+                None => client.invite(role, &name, youth, ttl_minutes).await?,
+            };
             out.invitation(&inv)
         }
         Command::Invitations => {

@@ -126,7 +126,16 @@ impl Client {
             set_meta(&tx, meta::TENANT_SLUG, &preview.tenant.slug)?;
             tx.commit()?;
         }
-        self.store_session(api, &session, identity, 0, None)?;
+        self.store_session(api.clone(), &session, identity, 0, None)?;
+        // After an administrator's reset this device starts the account's next chain.
+        if let Ok(me) = api.with_token(Some(session.token.clone())).me().await
+            && me.device.chain != 0
+        {
+            self.db().execute(
+                "UPDATE devices SET chain = ?2 WHERE id = ?1",
+                params![session.device.as_str(), me.device.chain],
+            )?;
+        }
         self.account()?.ok_or(ClientError::NotSignedIn)
     }
 
@@ -324,6 +333,31 @@ impl Client {
         youth: Option<UserId>,
         ttl_minutes: Option<u32>,
     ) -> Result<InvitationView, ClientError> {
+        self.invite_for(role, display_name, youth, ttl_minutes, None)
+            .await
+    }
+
+    /// A caseworker invites again a youth or parent whose keys an administrator reset: they
+    /// keep their account and conversations, and everyone they talk to is told to compare codes.
+    pub async fn invite_again(
+        &self,
+        user: UserId,
+        role: Role,
+        display_name: &str,
+        youth: Option<UserId>,
+    ) -> Result<InvitationView, ClientError> {
+        self.invite_for(role, display_name, youth, None, Some(user))
+            .await
+    }
+
+    async fn invite_for(
+        &self,
+        role: Role,
+        display_name: &str,
+        youth: Option<UserId>,
+        ttl_minutes: Option<u32>,
+        user: Option<UserId>,
+    ) -> Result<InvitationView, ClientError> {
         let s = self.session()?;
         let display_name = check_name("the name", display_name)?;
         let id = fresh(InvitationId::from_parts);
@@ -349,6 +383,7 @@ impl Client {
                 inviter_proof_code: B64(proof_mac(&code_key, ProofRole::Inviter, &keys).to_vec()),
                 inviter_proof_qr: B64(proof_mac(&qr_key, ProofRole::Inviter, &keys).to_vec()),
                 ttl_minutes,
+                user,
             })
             .await?;
         let view = InvitationView {

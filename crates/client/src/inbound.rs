@@ -317,13 +317,16 @@ pub fn apply_envelope(
             return Ok(Applied::Done(thread));
         }
         Err(CryptoError::NotForThisDevice) => {
-            notice(
-                conn,
-                &thread,
-                &format!(
-                    "{name} sendte en besked, før denne enhed kom med; den kan læses på dine andre enheder."
-                ),
-            )?;
+            // Said once per conversation: a device added later may meet many such messages.
+            let text = "Beskeder, der blev sendt, før denne enhed kom med, kan ikke læses her.";
+            let said: bool = conn.query_row(
+                "SELECT count(*) FROM messages WHERE thread_id = ?1 AND kind = 'notice' AND body = ?2",
+                params![thread.as_str(), text],
+                |r| r.get::<_, i64>(0),
+            )? > 0;
+            if !said {
+                notice(conn, &thread, text)?;
+            }
             return Ok(Applied::Done(thread));
         }
         Err(e) => return Err(e.into()),

@@ -187,6 +187,10 @@ pub struct CreateInvitation {
     /// How long the invitation lives; the server caps it.
     #[serde(default)]
     pub ttl_minutes: Option<u32>,
+    /// A fresh invitation for a youth or parent whose keys an administrator reset: their
+    /// account (and conversations) stay, and the joining device starts the new key chain.
+    #[serde(default)]
+    pub user: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

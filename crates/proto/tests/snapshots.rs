@@ -698,6 +698,20 @@ fn create_invitation() {
             inviter_proof_code: mac(0xC0),
             inviter_proof_qr: mac(0xD0),
             ttl_minutes: Some(7 * 24 * 60),
+            user: None,
+        }
+    );
+    snap!(
+        "create_invitation_again_after_a_reset",
+        CreateInvitation {
+            id: invitation_id(),
+            role: Role::Youth,
+            display_name: "Mikkel Østergård".to_owned(),
+            youth: None,
+            inviter_proof_code: mac(0xC0),
+            inviter_proof_qr: mac(0xD0),
+            ttl_minutes: None,
+            user: Some(youth_id()),
         }
     );
 }
@@ -1169,6 +1183,7 @@ fn requests_reject_unknown_fields() {
         inviter_proof_code: mac(0xC0),
         inviter_proof_qr: mac(0xD0),
         ttl_minutes: None,
+        user: None,
     });
     assert_rejects_unknown_field(&JoinPreviewRequest {
         code: "K7QD2M9X".to_owned(),

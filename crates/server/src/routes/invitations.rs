@@ -72,6 +72,31 @@ pub async fn create<S: Store>(
             ));
         }
     }
+    // A re-invitation: the person exists, is of the role invited, and has no device left (an
+    // administrator reset their keys); otherwise linking from their device is the way.
+    if let Some(uid) = &req.user {
+        match st.store.user(uid).await? {
+            Some(u) if u.tenant == *caller.tenant() && u.role == req.role => {}
+            _ => {
+                return Err(ApiError::not_found(
+                    "the person to invite again was not found",
+                ));
+            }
+        }
+        let active = st
+            .store
+            .devices_of(uid)
+            .await?
+            .iter()
+            .any(|d| d.revoked_at_ms.is_none());
+        if active {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                samtale_proto::ErrorCode::Conflict,
+                "this person still has a device: they link a new one from it, or an administrator resets their keys first",
+            ));
+        }
+    }
     if req.inviter_proof_code.len() != 32 || req.inviter_proof_qr.len() != 32 {
         return Err(ApiError::bad_request(
             "the inviter proofs must be 32-byte MACs",
@@ -109,6 +134,7 @@ pub async fn create<S: Store>(
             expires_at_ms: now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)),
             failed_attempts: 0,
             used_by: None,
+            for_user: req.user.clone(),
         };
         match st.store.create_invitation(&inv).await {
             Ok(()) => {
@@ -243,36 +269,70 @@ pub async fn join<S: Store>(
             "the join proof must be a 32-byte MAC",
         ));
     }
-    let user = User {
-        id: fresh(UserId::from_parts),
-        tenant: inv.tenant.clone(),
-        role: inv.role,
-        display_name: check_display_name(&req.display_name)?,
-        username: None,
-        chain: 0,
-        disabled: false,
-    };
     let proof = JoinProof {
         invitation: inv.id.clone(),
         kind: req.proof_kind,
         mac: req.proof_mac,
     };
-    let device = device_from_registration(&user.id, &req.device, Some(proof))?;
-    let (session, record) = new_session(&st, &user, &device.id);
-    st.store
-        .redeem_invitation(&inv.id, &user, &device, &record)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => ApiError::invalid_invitation(
-                "the invitation has already been used; ask your caseworker for a new one",
-            ),
-            other => other.into(),
-        })?;
-    // The inviter's client checks the proof and pins the new device.
+    let (user, device, session) = match &inv.for_user {
+        // A person whose keys were reset: the device starts their new chain.
+        Some(uid) => {
+            let user = st.store.user(uid).await?.ok_or_else(ApiError::internal)?;
+            let mut device = device_from_registration(&user.id, &req.device, Some(proof))?;
+            device.chain = user.chain;
+            let (session, record) = new_session(&st, &user, &device.id);
+            st.store
+                .redeem_reinvitation(&inv.id, &device, &record)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound(_) => ApiError::invalid_invitation(
+                        "the invitation has already been used; ask your caseworker for a new one",
+                    ),
+                    StoreError::Conflict(_) => ApiError::invalid_invitation(
+                        "this account already has a device; link this one from it instead",
+                    ),
+                    other => other.into(),
+                })?;
+            (user, device, session)
+        }
+        None => {
+            let user = User {
+                id: fresh(UserId::from_parts),
+                tenant: inv.tenant.clone(),
+                role: inv.role,
+                display_name: check_display_name(&req.display_name)?,
+                username: None,
+                chain: 0,
+                disabled: false,
+            };
+            let device = device_from_registration(&user.id, &req.device, Some(proof))?;
+            let (session, record) = new_session(&st, &user, &device.id);
+            st.store
+                .redeem_invitation(&inv.id, &user, &device, &record)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound(_) => ApiError::invalid_invitation(
+                        "the invitation has already been used; ask your caseworker for a new one",
+                    ),
+                    other => other.into(),
+                })?;
+            (user, device, session)
+        }
+    };
+    // The inviter's client checks the proof and pins the new device; after a reset, everyone
+    // the person talks to is told of the new chain too.
+    let mut notify = vec![inv.inviter.clone()];
+    if inv.for_user.is_some() {
+        for contact in st.store.contacts_of(&user.id).await? {
+            if !notify.contains(&contact) {
+                notify.push(contact);
+            }
+        }
+    }
     let fanout = st
         .store
         .append_event(
-            std::slice::from_ref(&inv.inviter),
+            &notify,
             &EventBody::Device {
                 device: device.info(),
             },

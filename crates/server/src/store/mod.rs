@@ -190,6 +190,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         session: &Session,
     ) -> impl Future<Output = R<()>> + Send;
 
+    /// Marks a re-invitation (one with `for_user`) used by that user and adds the device and
+    /// the session, atomically. NotFound when it was used meanwhile (or is not for this user);
+    /// Conflict when the user has a device that is not revoked.
+    fn redeem_reinvitation(
+        &self,
+        id: &InvitationId,
+        device: &Device,
+        session: &Session,
+    ) -> impl Future<Output = R<()>> + Send;
+
     /// Creates the thread with its members and appends `event` to every member's inbox.
     fn create_thread(
         &self,

@@ -13,6 +13,8 @@ ALTER TABLE users ADD COLUMN chain BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX sessions_user ON sessions(user_id);
 CREATE INDEX sessions_device ON sessions(device_id);
+-- An invitation for a person whose keys were reset adds a device to that account.
+ALTER TABLE invitations ADD COLUMN for_user TEXT COLLATE "C" REFERENCES users(id);
 CREATE TABLE link_requests (
     id TEXT COLLATE "C" PRIMARY KEY,
     device_id TEXT COLLATE "C" NOT NULL UNIQUE,

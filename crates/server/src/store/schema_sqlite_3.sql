@@ -13,6 +13,8 @@ ALTER TABLE users ADD COLUMN chain INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX sessions_user ON sessions(user_id);
 CREATE INDEX sessions_device ON sessions(device_id);
+-- An invitation for a person whose keys were reset adds a device to that account.
+ALTER TABLE invitations ADD COLUMN for_user TEXT REFERENCES users(id);
 CREATE TABLE link_requests (
     id TEXT PRIMARY KEY,
     device_id TEXT NOT NULL UNIQUE,

@@ -109,6 +109,8 @@ pub struct Invitation {
     pub expires_at_ms: i64,
     pub failed_attempts: u32,
     pub used_by: Option<UserId>,
+    /// For a person whose keys were reset: the account the joining device is added to.
+    pub for_user: Option<UserId>,
 }
 
 /// A new device's request to be linked to an account (see `samtale_proto::devices`).

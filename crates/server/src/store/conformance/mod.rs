@@ -202,6 +202,7 @@ fn new_invitation(
         expires_at_ms: now + DAY_MS,
         failed_attempts: 0,
         used_by: None,
+        for_user: None,
     }
 }
 

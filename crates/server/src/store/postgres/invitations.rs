@@ -12,7 +12,7 @@ use crate::store::codec::{self, id, opt_id};
 use crate::store::{Device, Invitation, Session, StoreError, User};
 
 const INVITATION_COLS: &str = "id, tenant, inviter, inviter_device, role, display_name, youth, lookup, \
-     check_hash, proof_code, proof_qr, created_at, expires_at, failed_attempts, used_by";
+     check_hash, proof_code, proof_qr, created_at, expires_at, failed_attempts, used_by, for_user";
 fn invitation_from(r: &Row) -> Result<Invitation, StoreError> {
     let attempts: i64 = col(r, 13)?;
     Ok(Invitation {
@@ -31,6 +31,7 @@ fn invitation_from(r: &Row) -> Result<Invitation, StoreError> {
         expires_at_ms: col(r, 12)?,
         failed_attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         used_by: opt_id(col(r, 14)?)?,
+        for_user: opt_id(col(r, 15)?)?,
     })
 }
 
@@ -44,7 +45,7 @@ pub(super) async fn create_invitation(
         &conn,
         &format!(
             "INSERT INTO invitations ({INVITATION_COLS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ),
         &[
             &i.id.as_str(),
@@ -62,6 +63,7 @@ pub(super) async fn create_invitation(
             &i.expires_at_ms,
             &i64::from(i.failed_attempts),
             &i.used_by.as_ref().map(UserId::as_str),
+            &i.for_user.as_ref().map(UserId::as_str),
         ],
     )
     .await
@@ -147,6 +149,33 @@ pub(super) async fn release_attempt(store: &PgStore, iid: &InvitationId) -> Resu
     .await
     .map_err(backend)?;
     Ok(())
+}
+
+pub(super) async fn redeem_reinvitation(
+    store: &PgStore,
+    iid: &InvitationId,
+    device: &Device,
+    session: &Session,
+) -> Result<(), StoreError> {
+    let mut conn = store.conn().await?;
+    let tx = conn.transaction().await.map_err(backend)?;
+    let n = execute(
+        &tx,
+        "UPDATE invitations SET used_by = $2 WHERE id = $1 AND used_by IS NULL AND for_user = $2",
+        &[&iid.as_str(), &device.user.as_str()],
+    )
+    .await
+    .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound("invitation"));
+    }
+    // Only an account without devices takes a new first device.
+    super::devices::check_cap(&tx, &device.user, 1)
+        .await
+        .map_err(|_| StoreError::Conflict("device"))?;
+    insert_device(&tx, device).await?;
+    insert_session(&tx, session).await?;
+    tx.commit().await.map_err(backend)
 }
 
 pub(super) async fn redeem_invitation(

@@ -477,6 +477,15 @@ impl Store for PgStore {
         invitations::release_attempt(self, iid).await
     }
 
+    async fn redeem_reinvitation(
+        &self,
+        id: &InvitationId,
+        device: &Device,
+        session: &Session,
+    ) -> Result<(), StoreError> {
+        invitations::redeem_reinvitation(self, id, device, session).await
+    }
+
     async fn redeem_invitation(
         &self,
         iid: &InvitationId,

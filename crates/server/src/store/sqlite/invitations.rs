@@ -12,7 +12,7 @@ use crate::store::codec::{self, id, opt_id};
 use crate::store::{Device, Invitation, Session, StoreError, User};
 
 const INVITATION_COLS: &str = "id, tenant, inviter, inviter_device, role, display_name, youth, lookup, \
-     check_hash, proof_code, proof_qr, created_at, expires_at, failed_attempts, used_by";
+     check_hash, proof_code, proof_qr, created_at, expires_at, failed_attempts, used_by, for_user";
 fn invitation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Invitation, StoreError>> {
     let role: String = r.get(4)?;
     let check: Vec<u8> = r.get(8)?;
@@ -25,6 +25,7 @@ fn invitation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Invitation, 
     );
     let youth: Option<String> = r.get(6)?;
     let used_by: Option<String> = r.get(14)?;
+    let for_user: Option<String> = r.get(15)?;
     let display_name: String = r.get(5)?;
     let lookup: String = r.get(7)?;
     let proof_code: Vec<u8> = r.get(9)?;
@@ -48,6 +49,7 @@ fn invitation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Invitation, 
             expires_at_ms,
             failed_attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
             used_by: opt_id(used_by)?,
+            for_user: opt_id(for_user)?,
         })
     })())
 }
@@ -59,12 +61,13 @@ pub(super) async fn create_invitation(
     let i = invitation.clone();
     store.write(move |conn| {
         conn.execute(
-            &format!("INSERT INTO invitations ({INVITATION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+            &format!("INSERT INTO invitations ({INVITATION_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
             params![
                 i.id.as_str(), i.tenant.as_str(), i.inviter.as_str(), i.inviter_device.as_str(),
                 i.role.as_str(), i.display_name, i.youth.as_ref().map(|y| y.as_str()), i.lookup,
                 &i.check_hash[..], i.proof_code, i.proof_qr, i.created_at_ms, i.expires_at_ms,
                 i.failed_attempts, i.used_by.as_ref().map(|u| u.as_str()),
+                i.for_user.as_ref().map(|u| u.as_str()),
             ],
         )
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("invitation") } else { backend(e) })?;
@@ -165,6 +168,33 @@ pub(super) async fn release_attempt(
         Ok(())
     })
     .await
+}
+
+pub(super) async fn redeem_reinvitation(
+    store: &SqliteStore,
+    iid: &InvitationId,
+    device: &Device,
+    session: &Session,
+) -> Result<(), StoreError> {
+    let (iid, d, s) = (iid.clone(), device.clone(), session.clone());
+    store
+        .write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE invitations SET used_by = ?2 WHERE id = ?1 AND used_by IS NULL AND for_user = ?2",
+                    params![iid.as_str(), d.user.as_str()],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound("invitation"));
+            }
+            // Only an account without devices takes a new first device.
+            super::devices::check_cap(conn, &d.user, 1)
+                .map_err(|_| StoreError::Conflict("device"))?;
+            insert_device(conn, &d)?;
+            insert_session(conn, &s)
+        })
+        .await
 }
 
 pub(super) async fn redeem_invitation(
