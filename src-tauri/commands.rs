@@ -47,6 +47,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         remove_device,
         alerts,
         mark_alerts_seen,
+        confirm_codes,
         ready
     ]
 }
@@ -117,10 +118,19 @@ pub async fn retry(shell: State<'_, Shell>, args: RetryArgs) -> Res<()> {
 
 #[tauri::command]
 pub async fn invite(shell: State<'_, Shell>, args: InviteArgs) -> Res<InvitationView> {
-    Ok(shell
-        .client()?
-        .invite(args.role, &args.display_name, args.youth, None)
-        .await?)
+    let client = shell.client()?;
+    Ok(match args.again {
+        Some(user) => {
+            client
+                .invite_again(user, args.role, &args.display_name, args.youth)
+                .await?
+        }
+        None => {
+            client
+                .invite(args.role, &args.display_name, args.youth, None)
+                .await?
+        }
+    })
 }
 
 #[tauri::command]
@@ -243,6 +253,11 @@ pub async fn alerts(shell: State<'_, Shell>) -> Res<Vec<AlertView>> {
 #[tauri::command]
 pub async fn mark_alerts_seen(shell: State<'_, Shell>) -> Res<()> {
     Ok(shell.client()?.mark_alerts_seen()?)
+}
+
+#[tauri::command]
+pub async fn confirm_codes(shell: State<'_, Shell>, args: PersonArgs) -> Res<()> {
+    Ok(shell.client()?.confirm_codes(&args.user)?)
 }
 
 #[tauri::command]

@@ -177,6 +177,7 @@ fn the_app_lock_closes_every_command_but_its_own() {
         ("remove_device", json!({"args": {"device": id}})),
         ("alerts", json!({})),
         ("mark_alerts_seen", json!({})),
+        ("confirm_codes", json!({"args": {"user": id}})),
     ];
     for (cmd, args) in gated {
         let e = error(call(&webview, cmd, args).unwrap_err());

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use samtale_tests::app::{app_binary, capture, press_enter_in, select};
+use samtale_tests::app::{app_binary, capture, press_enter_in, select, settled};
 use samtale_tests::webdriver::{Driver, Session};
 use samtale_tests::{PASSWORD, Server, Storage, bootstrap};
 use serde_json::json;
@@ -413,6 +413,99 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
         "the view jumped: Hanne's 11th at {kept} px, her 1st at {first} px, view {height} px high"
     );
     capture(&mikkel, "laptop-long-conversation").await?;
+
+    // Mikkel loses his phone: an administrator resets his keys (the app on that phone is
+    // signed out), Sara invites him again from her desk into the same account, and his new
+    // phone (the CLI here) joins. Sara is told to compare codes until she confirms she has.
+    let people = samtale_tests::cli_json(&hanne, &["people"])?;
+    let mikkel_user = people
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["display_name"] == "Mikkel"))
+        .and_then(|p| p["user"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("Hanne does not know Mikkel: {people}"))?;
+    let admin = profiles.path().join("admin");
+    samtale_tests::cli_json(
+        &admin,
+        &[
+            "login",
+            "--server",
+            &server.url(),
+            "--tenant",
+            &tenant.slug,
+            "--username",
+            "admin",
+        ],
+    )?;
+    samtale_tests::cli_json(&admin, &["admin", "reset", &mikkel_user])?;
+    // (His app speaks English: he chose it above.)
+    mikkel
+        .wait_text(
+            "This device is no longer connected to Samtale",
+            Duration::from_secs(60),
+        )
+        .await?;
+    sara.set_size(1280, 800).await?;
+    // Back to the conversation list (a click during the resize can be lost: until it shows).
+    let deadline = std::time::Instant::now() + T;
+    while sara
+        .find_all("#tab-threads[aria-selected='true']")
+        .await?
+        .is_empty()
+    {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the conversation list did not come back"
+        );
+        sara.click(&sara.wait("#tab-threads", T).await?).await?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if sara.find_all("#invite-name").await?.is_empty() {
+        sara.click(&sara.wait("#open-invite", T).await?).await?;
+    }
+    sara.wait("#invite-again", T).await?;
+    select(&sara, "#invite-again", &mikkel_user).await?;
+    assert_eq!(
+        sara.property(&sara.wait("#invite-name", T).await?, "value")
+            .await?,
+        json!("Mikkel")
+    );
+    sara.click(&sara.wait("#create-invitation", T).await?)
+        .await?;
+    let again = sara.text(&sara.wait("#invitation-code", T).await?).await?;
+    capture(&sara, "laptop-invite-again").await?;
+    let back = samtale_tests::cli_json(
+        &profiles.path().join("mikkel-ny"),
+        &[
+            "join",
+            &again,
+            "--server",
+            &server.url(),
+            "--name",
+            "Mikkel",
+        ],
+    )?;
+    assert_eq!(back["user"], json!(mikkel_user), "the same account");
+    sara.click(&sara.wait(".thread", T).await?).await?;
+    sara.wait_text("Mikkels nøgler er blevet nulstillet af administrator", T)
+        .await?;
+    // The conversation behind the settings is still taking in the reset's notices.
+    settled(&sara, ".messages").await?;
+    sara.click(&sara.wait("#open-settings", T).await?).await?;
+    sara.wait_text("En administrator har nulstillet nøglerne", T)
+        .await?;
+    sara.script(
+        "document.querySelector('.confirm-codes').scrollIntoView();",
+        json!([]),
+    )
+    .await?;
+    capture(&sara, "laptop-keys-reset").await?;
+    sara.click(&sara.wait(".confirm-codes", T).await?).await?;
+    let deadline = std::time::Instant::now() + T;
+    while !sara.find_all(".confirm-codes").await?.is_empty() {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the warning stayed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     sara.close().await?;
     mikkel.close().await?;

@@ -23,6 +23,27 @@ fn bodies(messages: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// Waits until the element with `id` has the focus: a dialog's `autofocus` takes it a frame
+/// after the dialog appears, and keys typed before that would land elsewhere.
+async fn settled_focus(s: &Session, id: &str) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + T;
+    while s
+        .script(
+            "return document.activeElement && document.activeElement.id;",
+            serde_json::json!([]),
+        )
+        .await?
+        != serde_json::json!(id)
+    {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "#{id} never got the focus"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_youth_links_a_new_phone_in_the_real_app() -> anyhow::Result<()> {
     if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
@@ -83,9 +104,11 @@ async fn a_youth_links_a_new_phone_in_the_real_app() -> anyhow::Result<()> {
     // On the old phone: a wrong code is refused; the right one shows the same safety code.
     old.wait(".thread", T).await?;
     old.click(&old.wait("#open-settings", T).await?).await?;
+    settled_focus(&old, "close-settings").await?;
     let field = old.wait("#link-accept-code", T).await?;
     old.type_into(&field, "AAAA-BBBB-CCCC-DDDD").await?;
     old.click(&old.wait("#link-preview", T).await?).await?;
+
     old.wait_text("Koden virker ikke", T).await?;
     old.clear(&field).await?;
     old.type_into(&field, &code).await?;
@@ -139,6 +162,7 @@ async fn a_youth_links_a_new_phone_in_the_real_app() -> anyhow::Result<()> {
 
     // He removes the new phone from the old one: the new phone is signed out.
     old.click(&old.wait("#open-settings", T).await?).await?;
+    settled_focus(&old, "close-settings").await?;
     old.wait(".device .remove-device", T).await?;
     old.script(
         "document.querySelector('.devices').scrollIntoView();",

@@ -526,6 +526,19 @@ async fn a_youth_who_lost_his_phone_is_invited_again() -> anyhow::Result<()> {
         .collect();
     assert_eq!(trusted.len(), 1, "{mikkel_devices:?}");
     assert!(trusted[0].verified, "proven by the new invitation");
+    // Until Sara says she compared codes, Mikkel is marked; then the mark goes, once.
+    let marked = |c: &Client| -> anyhow::Result<bool> {
+        Ok(c.people()?
+            .iter()
+            .any(|p| p.user == me.user && p.keys_reset))
+    };
+    assert!(marked(&sara)?);
+    sara.confirm_codes(&me.user)?;
+    assert!(!marked(&sara)?);
+    assert!(
+        sara.confirm_codes(&me.user).is_err(),
+        "nothing left to confirm"
+    );
 
     // The conversation goes on; what came before is said once, not message by message.
     phone.sync().await?;

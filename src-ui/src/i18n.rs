@@ -171,6 +171,11 @@ catalogue! {
     Approve => "Godkend enheden", "Approve the device";
     LinkDone => "Enheden er tilknyttet din konto.", "The device is linked to your account.";
     AlertOk => "OK, set", "OK, seen";
+    KeysReset => "En administrator har nulstillet nøglerne. Sammenlign sikkerhedskoden med personen, før I skriver fortroligt.", "An administrator reset the keys. Compare the safety code with the person before writing anything confidential.";
+    CodesMatch => "Koderne er ens", "The codes match";
+    InviteAgain => "Inviter igen", "Invite again";
+    NewPerson => "En ny person", "A new person";
+    InviteAgainHint => "For en, der har mistet sin telefon, og hvis nøgler en administrator har nulstillet: personen beholder sine samtaler.", "For someone who lost their phone and whose keys an administrator reset: they keep their conversations.";
     ErrLinkRequired => "Kontoen har allerede en enhed. Tilknyt denne enhed fra den (Indstillinger → Enheder), eller bed en administrator om at nulstille kontoen.", "The account already has a device. Link this device from it (Settings → Devices), or ask an administrator to reset the account.";
     ErrDeviceLimit => "Kontoen har allerede så mange enheder, som er tilladt. Fjern en, du ikke bruger mere.", "The account already has as many devices as allowed. Remove one you no longer use.";
     ErrInvalidLink => "Koden virker ikke. Den kan være skrevet forkert, brugt eller udløbet. Start forfra på den nye enhed.", "The code does not work. It may be mistyped, used or expired. Start again on the new device.";

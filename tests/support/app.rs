@@ -81,3 +81,26 @@ pub fn app_binary() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|_| crate::bin("samtale-app", "SAMTALE_APP_BIN"))
 }
+
+/// Waits until what `css` selects has stopped changing (the same markup on three looks 50 ms
+/// apart), for a screen that is still taking in what the engine reports.
+pub async fn settled(s: &Session, css: &str) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + T;
+    let (mut last, mut same) = (String::new(), 0);
+    while same < 3 {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{css} kept changing");
+        let now = s
+            .script(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerHTML : '';",
+                json!([css]),
+            )
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}

@@ -152,6 +152,8 @@ enum Command {
     RemoveDevice { device: String },
     /// Notices about this account (devices added or removed).
     Alerts,
+    /// After an administrator reset someone's keys: you compared safety codes with them.
+    ConfirmCodes { user: String },
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -395,6 +397,12 @@ async fn run(cli: Cli) -> Result<()> {
             let alerts = client.alerts()?;
             client.mark_alerts_seen()?;
             out.alerts(&alerts)
+        }
+        Command::ConfirmCodes { user } => {
+            let user =
+                UserId::parse(user.trim()).with_context(|| format!("{user:?} is not a user id"))?;
+            client.confirm_codes(&user)?;
+            out.done("confirmed")
         }
         Command::Admin { action } => admin(&client, action, &out).await,
         Command::Sync => out.sync(&client.sync().await?),

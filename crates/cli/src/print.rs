@@ -132,14 +132,21 @@ impl Printer {
             return self.json(list);
         }
         for p in list {
-            println!("{} ({}) {}", p.display_name, p.role.as_str(), p.user);
+            let reset = if p.keys_reset {
+                "  KEYS RESET by an administrator: compare codes, then `samtale confirm-codes USER`"
+            } else {
+                ""
+            };
+            println!("{} ({}) {}{reset}", p.display_name, p.role.as_str(), p.user);
             for d in &p.devices {
-                let trust = if d.failed_check {
-                    "CHECK FAILED"
-                } else if d.verified {
-                    "verified"
-                } else {
-                    "not verified"
+                let trust = match d.trust {
+                    samtale_client::DeviceTrust::Refused => "REFUSED: no valid link",
+                    samtale_client::DeviceTrust::Revoked => "removed",
+                    samtale_client::DeviceTrust::Retired => "reset",
+                    samtale_client::DeviceTrust::Pending => "pending",
+                    samtale_client::DeviceTrust::Trusted if d.failed_check => "CHECK FAILED",
+                    samtale_client::DeviceTrust::Trusted if d.verified => "verified",
+                    samtale_client::DeviceTrust::Trusted => "not verified",
                 };
                 println!("  {} [{trust}] {}", d.name, d.safety_code);
             }

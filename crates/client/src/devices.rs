@@ -435,24 +435,34 @@ fn genitive(name: &str) -> String {
     }
 }
 
+/// The conversations this account shares with `user`.
+pub(crate) fn shared_threads(
+    conn: &Connection,
+    me: &UserId,
+    user: &UserId,
+) -> Result<Vec<ThreadId>, ClientError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.thread_id FROM members a JOIN members b ON a.thread_id = b.thread_id WHERE a.user_id = ?1 AND b.user_id = ?2",
+    )?;
+    let rows = stmt.query_map([me.as_str(), user.as_str()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        if let Ok(t) = ThreadId::parse(&row?) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
 /// A notice in every conversation this account shares with `user`.
-fn tell_shared(
+pub(crate) fn tell_shared(
     conn: &Connection,
     s: &Session,
     user: &UserId,
     text: &str,
 ) -> Result<(), ClientError> {
-    let threads: Vec<String> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT a.thread_id FROM members a JOIN members b ON a.thread_id = b.thread_id WHERE a.user_id = ?1 AND b.user_id = ?2",
-        )?;
-        let rows = stmt.query_map([s.user.as_str(), user.as_str()], |r| r.get::<_, String>(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
-    for t in threads {
-        if let Ok(t) = ThreadId::parse(&t) {
-            notice(conn, &t, text)?;
-        }
+    for t in shared_threads(conn, &s.user, user)? {
+        notice(conn, &t, text)?;
     }
     Ok(())
 }

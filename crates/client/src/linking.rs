@@ -374,6 +374,36 @@ impl Client {
         Ok(())
     }
 
+    /// The person confirms they compared safety codes with `user` after an administrator
+    /// reset that person's keys: the warning goes, and their conversations say so.
+    pub fn confirm_codes(&self, user: &samtale_proto::UserId) -> Result<(), ClientError> {
+        let s = self.session()?;
+        let db = self.db();
+        let tx = db.unchecked_transaction()?;
+        let n = tx.execute(
+            "UPDATE users SET reset_unverified = 0 WHERE id = ?1 AND reset_unverified = 1",
+            [user.as_str()],
+        )?;
+        if n == 0 {
+            return Err(ClientError::Invalid(
+                "there is nothing to confirm for this person".into(),
+            ));
+        }
+        let name: String = tx.query_row(
+            "SELECT display_name FROM users WHERE id = ?1",
+            [user.as_str()],
+            |r| r.get(0),
+        )?;
+        crate::devices::tell_shared(
+            &tx,
+            &s,
+            user,
+            &format!("Du har sammenlignet sikkerhedskoderne med {name} efter nulstillingen."),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Alerts about this account, newest first.
     pub fn alerts(&self) -> Result<Vec<AlertView>, ClientError> {
         let db = self.db();

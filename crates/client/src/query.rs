@@ -228,13 +228,15 @@ impl Client {
         let mine = s.identity.public_keys();
         let db = self.db();
         let mut stmt = db.prepare(
-            "SELECT id, display_name, role FROM users WHERE id != ?1 ORDER BY display_name",
+            "SELECT id, display_name, role, reset_unverified FROM users WHERE id != ?1 ORDER BY display_name",
         )?;
-        let users: Vec<(String, String, String)> = stmt
-            .query_map([s.user.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        let users: Vec<(String, String, String, bool)> = stmt
+            .query_map([s.user.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
             .collect::<Result<_, _>>()?;
         let mut out = Vec::new();
-        for (id, display_name, role) in users {
+        for (id, display_name, role, keys_reset) in users {
             let mut dstmt = db.prepare_cached("SELECT id, name, enc_key, sign_key, verified, state FROM devices WHERE user_id = ?1 ORDER BY pinned_at")?;
             let devices: Vec<(String, String, String, String, i64, String)> = dstmt
                 .query_map([&id], |r| {
@@ -269,6 +271,7 @@ impl Client {
                 display_name,
                 role: Role::parse(&role).unwrap_or(Role::Youth),
                 devices: views,
+                keys_reset,
             });
         }
         Ok(out)

@@ -376,6 +376,9 @@ impl Client {
     ) -> Result<Option<Applied>, ClientError> {
         let db = self.db();
         let tx = db.unchecked_transaction()?;
+        // Device events change no thread of their own, but may add notices to the shared ones.
+        let mut touched: Vec<ThreadId> = Vec::new();
+        let mut account_changed = false;
         let outcome = match &ev.body {
             EventBody::Envelope { envelope } => {
                 let a = apply_envelope(&tx, s, envelope)?;
@@ -415,7 +418,8 @@ impl Client {
                 revoked_at_ms,
             } => {
                 crate::devices::apply_revoked(&tx, s, user, device, *revoked_at_ms)?;
-                self.emit(ClientEvent::AccountChanged);
+                touched = crate::devices::shared_threads(&tx, &s.user, user)?;
+                account_changed = *user == s.user;
                 None
             }
             EventBody::Thread { thread } => {
@@ -424,9 +428,8 @@ impl Client {
             }
             EventBody::Device { device } => {
                 apply_device(&tx, s, device)?;
-                if device.user == s.user {
-                    self.emit(ClientEvent::AccountChanged);
-                }
+                touched = crate::devices::shared_threads(&tx, &s.user, &device.user)?;
+                account_changed = device.user == s.user;
                 None
             }
             // From a newer server: nothing this version can do with it.
@@ -434,6 +437,13 @@ impl Client {
         };
         set_meta(&tx, meta::CURSOR, &ev.seq.to_string())?;
         tx.commit()?;
+        drop(db);
+        if !touched.is_empty() {
+            self.emit(ClientEvent::ThreadsChanged { threads: touched });
+        }
+        if account_changed {
+            self.emit(ClientEvent::AccountChanged);
+        }
         Ok(outcome)
     }
 }

@@ -37,6 +37,7 @@ pub const OWN_DEVICES: &str = "own_devices";
 pub const REMOVE_DEVICE: &str = "remove_device";
 pub const ALERTS: &str = "alerts";
 pub const MARK_ALERTS_SEEN: &str = "mark_alerts_seen";
+pub const CONFIRM_CODES: &str = "confirm_codes";
 /// The UI shows its first interactive screen (logged with the time since start).
 pub const READY: &str = "ready";
 
@@ -76,6 +77,13 @@ pub struct StartLinkArgs {
 #[serde(rename_all = "camelCase")]
 pub struct LinkCodeArgs {
     pub code: String,
+}
+
+/// A person, by user id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonArgs {
+    pub user: UserId,
 }
 
 /// One of the person's own devices.
@@ -120,6 +128,9 @@ pub struct InviteArgs {
     pub role: Role,
     pub display_name: String,
     pub youth: Option<UserId>,
+    /// Invite again a person whose keys an administrator reset (they keep their account).
+    #[serde(default)]
+    pub again: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

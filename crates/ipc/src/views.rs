@@ -142,6 +142,9 @@ pub struct PersonView {
     pub display_name: String,
     pub role: Role,
     pub devices: Vec<DeviceView>,
+    /// An administrator reset the person's keys and the codes have not been compared since.
+    #[serde(default)]
+    pub keys_reset: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -60,6 +60,8 @@ fn InvitePanel(people: RwSignal<Vec<PersonView>>) -> impl IntoView {
     let role = RwSignal::new(Role::Youth);
     let name = RwSignal::new(String::new());
     let youth: RwSignal<Option<UserId>> = RwSignal::new(None);
+    // A person whose keys were reset, invited again into their own account.
+    let again: RwSignal<Option<UserId>> = RwSignal::new(None);
     let made: RwSignal<Option<InvitationView>> = RwSignal::new(None);
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -76,6 +78,7 @@ fn InvitePanel(people: RwSignal<Vec<PersonView>>) -> impl IntoView {
             youth: youth
                 .get_untracked()
                 .filter(|_| role.get_untracked() == Role::Parent),
+            again: again.get_untracked(),
         };
         error.set(None);
         spawn_local(async move {
@@ -93,6 +96,21 @@ fn InvitePanel(people: RwSignal<Vec<PersonView>>) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // People of the chosen role who had devices and have none left that is trusted.
+    let lost = move || {
+        people.with(|p| {
+            p.iter()
+                .filter(|p| p.role == role.get())
+                .filter(|p| {
+                    !p.devices.is_empty()
+                        && p.devices
+                            .iter()
+                            .all(|d| d.trust != samtale_ipc::views::DeviceTrust::Trusted)
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <form class="panel" on:submit=submit aria-labelledby="invite-title">
             <h3 id="invite-title">{ui.text(K::Invite)}</h3>
@@ -101,6 +119,22 @@ fn InvitePanel(people: RwSignal<Vec<PersonView>>) -> impl IntoView {
                 <option value="youth">{ui.text(K::Youth)}</option>
                 <option value="parent">{ui.text(K::Parent)}</option>
             </select>
+            <Show when=move || !lost().is_empty()>
+                <label for="invite-again">{ui.text(K::InviteAgain)}</label>
+                <select id="invite-again" aria-describedby="invite-again-hint" on:change=move |ev| {
+                    let chosen = UserId::parse(&event_target_value(&ev)).ok();
+                    if let Some(p) = chosen.as_ref().and_then(|u| people.with(|ps| ps.iter().find(|p| &p.user == u).cloned())) {
+                        name.set(p.display_name.clone());
+                    }
+                    again.set(chosen);
+                }>
+                    <option value="">{ui.text(K::NewPerson)}</option>
+                    <For each=lost key=|p| p.user.clone() let:p>
+                        <option value=p.user.to_string()>{p.display_name.clone()}</option>
+                    </For>
+                </select>
+                <p id="invite-again-hint" class="hint">{ui.text(K::InviteAgainHint)}</p>
+            </Show>
             <label for="invite-name">{ui.text(K::Name)}</label>
             <input id="invite-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
             <Show when=move || role.get() == Role::Parent>

@@ -101,9 +101,11 @@ pub fn LockScreen() -> impl IntoView {
             input.select();
         }
     };
-    // A wait still running from earlier tries is said at once.
+    // A wait still running from earlier tries is said at once. Only read here: "lock now"
+    // shows this screen before the shell has locked, and an answer from before that must not
+    // take the screen away again.
     spawn_local(async move {
-        if let Ok(state) = refresh(ui).await
+        if let Ok(state) = invoke::<_, LockState>(LOCK_STATE, &()).await
             && state.wait_seconds > 0
         {
             error.set(Some(pin_wait_text(

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use samtale_ipc::commands::{
-    Language, PEOPLE, SET_PIN, SET_SETTINGS, SETTINGS, SetPinArgs, SetSettingsArgs, Settings,
+    CONFIRM_CODES, Language, PEOPLE, PersonArgs, SET_PIN, SET_SETTINGS, SETTINGS, SetPinArgs,
+    SetSettingsArgs, Settings,
 };
 use samtale_ipc::views::PersonView;
 
@@ -39,6 +40,15 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
             .await;
         });
     };
+    // The dialog's first control takes the focus as soon as it exists (an `autofocus`
+    // attribute is applied by the webview whenever it gets to it, and could take the focus
+    // from a field the person is already typing in).
+    let close: NodeRef<leptos::html::Button> = NodeRef::new();
+    Effect::new(move |_| {
+        if let Some(button) = close.get() {
+            let _ = button.focus();
+        }
+    });
     let fingerprint = move || {
         ui.account.with(|a| {
             a.as_ref()
@@ -52,7 +62,7 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
             <section class="settings">
                 <header>
                     <h2 id="settings-title">{ui.text(K::Settings)}</h2>
-                    <button id="close-settings" class="ghost" autofocus on:click=move |_| open.set(false)>{ui.text(K::Close)}</button>
+                    <button id="close-settings" class="ghost" node_ref=close on:click=move |_| open.set(false)>{ui.text(K::Close)}</button>
                 </header>
                 <label for="language">{ui.text(K::Language)}</label>
                 <select id="language" on:change=move |ev| {
@@ -75,9 +85,24 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                 <h3>{ui.text(K::SafetyCodes)}</h3>
                 <p class="hint">{ui.text(K::SafetyHint)}</p>
                 <ul class="people">
-                    <For each=move || people.get() key=|p| p.user.clone() let:p>
+                    <For each=move || people.get() key=|p| (p.user.clone(), p.keys_reset) let:p>
                         <li>
                             <strong>{p.display_name.clone()}</strong>
+                            {p.keys_reset.then(|| {
+                                let user = p.user.clone();
+                                view! {
+                                    <p class="warn" role="alert">{ui.text(K::KeysReset)}</p>
+                                    <button class="confirm-codes" on:click=move |_| {
+                                        let user = user.clone();
+                                        spawn_local(async move {
+                                            let _ = invoke::<_, ()>(CONFIRM_CODES, &PersonArgs { user }).await;
+                                            if let Ok(p) = invoke::<_, Vec<PersonView>>(PEOPLE, &()).await {
+                                                people.set(p);
+                                            }
+                                        });
+                                    }>{ui.text(K::CodesMatch)}</button>
+                                }
+                            })}
                             <ul>
                                 {p.devices.iter().map(|d| {
                                     let refused = matches!(d.trust, samtale_ipc::views::DeviceTrust::Refused);
