@@ -486,7 +486,14 @@ async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
         ],
     )?;
     assert_eq!(back["user"], json!(mikkel_user), "the same account");
-    sara.click(&sara.wait(".thread", T).await?).await?;
+    // The long family conversation: its "older messages" marker is on screen for the checks.
+    sara.click(
+        &sara
+            .wait(&format!(".thread[data-thread='{family}']"), T)
+            .await?,
+    )
+    .await?;
+    sara.wait(".messages .older", T).await?;
     sara.wait_text("Mikkels nøgler er blevet nulstillet af administrator", T)
         .await?;
     // The conversation behind the settings is still taking in the reset's notices.

@@ -120,7 +120,7 @@ pub fn Conversation(
             </header>
             <ol class="messages" aria-live="polite" aria-busy=move || loading_older.get().to_string() node_ref=list on:scroll=on_scroll tabindex="0" aria-labelledby="conversation-title">
                 <Show when=move || has_older.get()>
-                    <li class="older" role="status">{move || if loading_older.get() { ui.tr(K::LoadingOlder) } else { ui.tr(K::ScrollForOlder) }}</li>
+                    <li class="older"><span role="status">{move || if loading_older.get() { ui.tr(K::LoadingOlder) } else { ui.tr(K::ScrollForOlder) }}</span></li>
                 </Show>
                 // Keyed, so a change re-renders only the rows it touches and the list (with
                 // the person's scroll position) stays put.
