@@ -402,3 +402,25 @@ async fn a_removed_device_is_no_longer_sealed_to_nor_believed() -> anyhow::Resul
     assert_eq!(w.sealed_to(&[&w.m1, &m2]).await?, vec![true, false]);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_seen_only_in_a_listing_still_counts() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let m2 = linked(&w.mikkel.id, 29, "Mikkels tablet", &w.m1, &w.m1.me);
+    w.device(&m2);
+    w.sara.sync().await?;
+    assert_eq!(w.sealed_to(&[&m2]).await?, vec![true]);
+    // No removal event: the thread's member list shows the tablet as removed.
+    let mut t = w
+        .liar
+        .with(|s| s.threads.get(&w.thread).cloned())
+        .expect("thread");
+    let mut gone = m2.info.clone();
+    gone.revoked_at_ms = Some(1_700_000_002_000);
+    t.members[1].devices = vec![w.m1.info.clone(), gone];
+    w.liar.set_thread(t);
+    w.sara.sync().await?;
+    w.has("En enhed hos Mikkel (Mikkels tablet) er fjernet. Der sendes ikke længere til den.")?;
+    assert_eq!(w.sealed_to(&[&w.m1, &m2]).await?, vec![true, false]);
+    Ok(())
+}

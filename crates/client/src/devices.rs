@@ -183,7 +183,14 @@ pub fn apply(
         )
     };
     match verdict {
-        Verdict::Known => Ok(Pin::Known),
+        // A listing that shows a pinned device as removed: the removal event may have been
+        // missed (purged, or this device was away); removing is never a gain for a liar.
+        Verdict::Known => {
+            if let Some(at) = d.revoked_at_ms {
+                apply_revoked(conn, s, &d.user, &d.id, at)?;
+            }
+            Ok(Pin::Known)
+        }
         Verdict::Revoked => {
             pin(State::Revoked, inherited)?;
             Ok(Pin::NotUsed)
