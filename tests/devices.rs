@@ -166,8 +166,15 @@ async fn devices_are_linked_refused_and_removed() -> anyhow::Result<()> {
         Some(ErrorCode::LinkRequired),
         "{refused}"
     );
+    // Her own device is told that someone has her password.
     sara.sync().await?;
-    assert!(sara.alerts()?.is_empty(), "{:?}", sara.alerts()?);
+    let alerts: Vec<String> = sara.alerts()?.into_iter().map(|a| a.text).collect();
+    assert_eq!(
+        alerts,
+        vec![
+            "Nogen forsøgte at logge ind på din konto med din adgangskode fra en ny enhed (\"Fremmed pc\"). Det blev afvist. Var det ikke dig, så få din administrator til at skifte din adgangskode."
+        ]
+    );
     assert_eq!(sara.own_devices().await?.len(), 1);
     // Logging in again on her own device still works: it proves its key.
     sara.login(

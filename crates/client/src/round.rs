@@ -432,6 +432,16 @@ impl Client {
                 account_changed = device.user == s.user;
                 None
             }
+            EventBody::RefusedNewDevice { device_name } => {
+                crate::devices::alert(
+                    &tx,
+                    &format!(
+                        "Nogen forsøgte at logge ind på din konto med din adgangskode fra en ny enhed (\"{device_name}\"). Det blev afvist. Var det ikke dig, så få din administrator til at skifte din adgangskode."
+                    ),
+                )?;
+                account_changed = true;
+                None
+            }
             // From a newer server: nothing this version can do with it.
             EventBody::Unknown => None,
         };

@@ -61,6 +61,9 @@ pub enum EventBody {
         device: DeviceId,
         revoked_at_ms: i64,
     },
+    /// Someone with this user's password tried to log in from a new device and was refused
+    /// (the account has a device: new ones are linked from it). Goes to the user's own inbox.
+    RefusedNewDevice { device_name: String },
     /// An event type this version does not know (sent by a newer server); skipped. Never sent.
     #[serde(other)]
     Unknown,

@@ -413,6 +413,9 @@ fn all_event_bodies() -> Vec<EventBody> {
             device: linked_device_id(),
             revoked_at_ms: T0_MS + 9_000,
         },
+        EventBody::RefusedNewDevice {
+            device_name: "Fremmed pc".to_owned(),
+        },
     ];
     for b in &all {
         match b {
@@ -420,7 +423,8 @@ fn all_event_bodies() -> Vec<EventBody> {
             | EventBody::Receipt { .. }
             | EventBody::Thread { .. }
             | EventBody::Device { .. }
-            | EventBody::DeviceRevoked { .. } => {}
+            | EventBody::DeviceRevoked { .. }
+            | EventBody::RefusedNewDevice { .. } => {}
             // Only ever read, never sent: covered by `unknown_types_read_as_unknown`.
             EventBody::Unknown => {}
         }
@@ -1072,13 +1076,14 @@ fn event_body_all_variants() {
             body,
         })
         .collect();
-    let [envelope, receipt, thread, device, revoked]: [InboxEvent; 5] =
-        events.try_into().expect("five variants");
+    let [envelope, receipt, thread, device, revoked, refused]: [InboxEvent; 6] =
+        events.try_into().expect("six variants");
     snap!("inbox_event_envelope", envelope);
     snap!("inbox_event_receipt", receipt);
     snap!("inbox_event_thread", thread);
     snap!("inbox_event_device", device);
     snap!("inbox_event_device_revoked", revoked);
+    snap!("inbox_event_refused_new_device", refused);
     // The body alone (without `seq`/`at_ms`) round-trips as well.
     for body in all_event_bodies() {
         round_trip(&body);

@@ -107,6 +107,24 @@ pub async fn login<S: Store>(
                 .filter(|d| d.revoked_at_ms.is_none())
                 .count();
             if active > 0 {
+                // The owner's devices are told: someone has the password.
+                let name: String = reg.name.trim().chars().take(80).collect();
+                let event = EventBody::RefusedNewDevice { device_name: name };
+                let fanout = st
+                    .store
+                    .append_event(std::slice::from_ref(&user.id), &event, now_ms())
+                    .await?;
+                st.hub.notify(&fanout);
+                audit(
+                    &st,
+                    audit_entry(
+                        &user.tenant,
+                        Some(&user.id),
+                        "session.refused_new_device",
+                        user.id.as_str(),
+                    ),
+                )
+                .await?;
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     ErrorCode::LinkRequired,

@@ -12,7 +12,7 @@ use samtale_proto::{B64, DeviceId, LinkId};
 use super::{
     DAY_MS, assert_conflict, assert_not_found, device_event, fresh, hash_of, inbox_all,
     make_citizen, make_device, make_staff, make_tenant, make_thread, new_device, new_envelope,
-    new_session, now_ms, ok, receipt_event, seq_of, sorted, tag,
+    new_invitation, new_session, now_ms, ok, receipt_event, seq_of, sorted, tag,
 };
 use crate::store::{AcceptedLink, LinkRequest, Store, StoreError};
 
@@ -438,4 +438,72 @@ pub async fn check_purge_skips_stale_and_revoked<S: Store>(store: &S) {
     assert!(ok(store.session(&live.token_hash).await, "live").is_some());
     assert!(ok(store.link_request(&stale_link.id).await, "old").is_none());
     assert!(ok(store.link_request(&fresh_link.id).await, "live").is_some());
+}
+
+/// A re-invitation adds a first device to its own person only, only when they have no device
+/// left, and only once.
+pub async fn check_reinvitation<S: Store>(store: &S) {
+    let t = make_tenant(store).await;
+    let cw = make_staff(store, &t, Role::Caseworker).await;
+    let cw_dev = make_device(store, &cw).await;
+    let youth = make_citizen(store, &t, Role::Youth).await;
+    make_device(store, &youth).await;
+    let other = make_citizen(store, &t, Role::Youth).await;
+    let mut inv = new_invitation(&t, &cw, &cw_dev, Role::Youth, None);
+    inv.for_user = Some(youth.id.clone());
+    ok(store.create_invitation(&inv).await, "create");
+    assert_eq!(
+        ok(store.invitation(&inv.id).await, "read")
+            .expect("stored")
+            .for_user,
+        Some(youth.id.clone())
+    );
+    let device = new_device(&youth.id, true);
+    let session = new_session(&youth.id, &device.id);
+    assert_conflict(
+        store.redeem_reinvitation(&inv.id, &device, &session).await,
+        "the person still has a device",
+    );
+    assert!(ok(store.device(&device.id).await, "not added").is_none());
+    assert!(
+        ok(store.invitation(&inv.id).await, "read")
+            .expect("stored")
+            .used_by
+            .is_none(),
+        "a refused redemption used the invitation"
+    );
+    ok(store.start_new_chain(&youth.id, now_ms()).await, "reset");
+    let stranger_device = new_device(&other.id, true);
+    assert_not_found(
+        store
+            .redeem_reinvitation(
+                &inv.id,
+                &stranger_device,
+                &new_session(&other.id, &stranger_device.id),
+            )
+            .await,
+        "another person",
+    );
+    ok(
+        store.redeem_reinvitation(&inv.id, &device, &session).await,
+        "redeem",
+    );
+    assert_eq!(
+        ok(store.device(&device.id).await, "added"),
+        Some(device.clone())
+    );
+    assert!(ok(store.session(&session.token_hash).await, "session").is_some());
+    assert_eq!(
+        ok(store.invitation(&inv.id).await, "read")
+            .expect("stored")
+            .used_by,
+        Some(youth.id.clone())
+    );
+    let again = new_device(&youth.id, true);
+    assert_not_found(
+        store
+            .redeem_reinvitation(&inv.id, &again, &new_session(&youth.id, &again.id))
+            .await,
+        "used",
+    );
 }
