@@ -7,11 +7,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use samtale_proto::api::Role;
-use samtale_proto::devices::{AdminPassword, AdminReset, AdminResetDone, DeviceList, OwnDevice};
+use samtale_proto::devices::{AdminPassword, AdminReset, AdminResetDone, DeviceList};
 use samtale_proto::{DeviceId, ErrorCode, UserId};
 
 use crate::accounts::{self, AccountError};
-use crate::auth::{Caller, now_ms};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use crate::state::AppState;
 use crate::store::{Store, User};
@@ -57,20 +57,7 @@ pub async fn devices<S: Store>(
     Path(id): Path<String>,
 ) -> Result<Json<DeviceList>, ApiError> {
     let user = person(&st, &caller, &id).await?;
-    let stale_before =
-        now_ms() - i64::try_from(st.limits.stale_after.as_millis()).unwrap_or(i64::MAX);
-    let devices = st
-        .store
-        .devices_of(&user.id)
-        .await?
-        .into_iter()
-        .map(|d| OwnDevice {
-            last_seen_ms: d.last_seen_ms,
-            stale: d.revoked_at_ms.is_none() && d.last_seen_ms < stale_before,
-            device: d.info(),
-        })
-        .collect();
-    Ok(Json(DeviceList { devices }))
+    Ok(Json(super::devices::device_list(&st, &user.id).await?))
 }
 
 pub async fn disable<S: Store>(

@@ -17,11 +17,19 @@ pub async fn list<S: Store>(
     State(st): State<AppState<S>>,
     caller: Caller,
 ) -> Result<Json<DeviceList>, ApiError> {
+    Ok(Json(device_list(&st, &caller.user.id).await?))
+}
+
+/// A person's devices with when each was last seen and whether that makes it stale.
+pub(super) async fn device_list<S: Store>(
+    st: &AppState<S>,
+    user: &samtale_proto::UserId,
+) -> Result<DeviceList, ApiError> {
     let stale_before =
         now_ms() - i64::try_from(st.limits.stale_after.as_millis()).unwrap_or(i64::MAX);
     let devices = st
         .store
-        .devices_of(&caller.user.id)
+        .devices_of(user)
         .await?
         .into_iter()
         .map(|d| OwnDevice {
@@ -30,7 +38,7 @@ pub async fn list<S: Store>(
             device: d.info(),
         })
         .collect();
-    Ok(Json(DeviceList { devices }))
+    Ok(DeviceList { devices })
 }
 
 pub async fn revoke<S: Store>(

@@ -24,7 +24,7 @@ use crate::state::AppState;
 use crate::store::{Invitation, Store, StoreError, User};
 
 const DEFAULT_TTL: Duration = Duration::from_secs(72 * 3600);
-const LOOKUP_LEN: usize = 4;
+use super::codes::LOOKUP_LEN;
 
 fn info(i: &Invitation) -> InvitationInfo {
     InvitationInfo {
@@ -167,51 +167,13 @@ pub async fn list<S: Store>(
     Ok(Json(all.iter().map(info).collect()))
 }
 
-/// Finds the live invitation a server part names, counting wrong codes against the address and
-/// against the invitation.
+/// Finds the live invitation a server part names (see `codes`).
 async fn check_code<S: Store>(
     st: &AppState<S>,
     addr: SocketAddr,
     code: &str,
 ) -> Result<Invitation, ApiError> {
-    let ip = addr.ip();
-    if !st.failures.allowed(ip) {
-        return Err(ApiError::rate_limited());
-    }
-    let code: String = code
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if code.len() != SERVER_PART_LEN || !code.is_ascii() {
-        st.failures.record_failure(ip);
-        return Err(ApiError::invalid_invitation(
-            "the invitation code is not valid; check it and try again",
-        ));
-    }
-    let Some(inv) = st.store.invitation_by_lookup(&code[..LOOKUP_LEN]).await? else {
-        st.failures.record_failure(ip);
-        return Err(ApiError::invalid_invitation(
-            "the invitation code is not valid; check it and try again",
-        ));
-    };
-    // The attempt is counted before the code is compared, in one atomic step, so guesses sent
-    // in parallel cannot all pass a check made before any of them was counted.
-    let attempts = st.store.count_failed_attempt(&inv.id).await?;
-    if attempts > st.limits.invitation_attempts {
-        return Err(ApiError::invalid_invitation(
-            "the invitation is locked after too many wrong codes; ask your caseworker for a new one",
-        ));
-    }
-    let hash: [u8; 32] = Sha256::digest(code.as_bytes()).into();
-    if hash != inv.check_hash {
-        st.failures.record_failure(ip);
-        return Err(ApiError::invalid_invitation(
-            "the invitation code is not valid; check it and try again",
-        ));
-    }
-    // A right code costs nothing (preview and join both check it).
-    st.store.release_attempt(&inv.id).await?;
+    let inv: Invitation = super::codes::check(st, addr, code).await?;
     if inv.expires_at_ms <= now_ms() {
         return Err(ApiError::invalid_invitation(
             "the invitation has expired; ask your caseworker for a new one",

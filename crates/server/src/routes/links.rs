@@ -26,9 +26,9 @@ use crate::error::{ApiError, ApiJson};
 use crate::state::AppState;
 use crate::store::{AcceptedLink, Device, LinkRequest, Store, StoreError};
 
-const LOOKUP_LEN: usize = 4;
+use super::codes::LOOKUP_LEN;
 
-fn invalid(message: &str) -> ApiError {
+pub(super) fn invalid(message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidLink, message)
 }
 
@@ -99,44 +99,13 @@ pub async fn create<S: Store>(
     Err(ApiError::internal())
 }
 
-/// Finds the live request a server part names, counting wrong codes against the address and
-/// against the request.
+/// Finds the live request a server part names (see `codes`).
 async fn check_code<S: Store>(
     st: &AppState<S>,
     addr: SocketAddr,
     code: &str,
 ) -> Result<LinkRequest, ApiError> {
-    let ip = addr.ip();
-    if !st.failures.allowed(ip) {
-        return Err(ApiError::rate_limited());
-    }
-    let wrong = "the link code is not valid; check it on the new device and try again";
-    let code: String = code
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .collect::<String>()
-        .to_ascii_uppercase();
-    if code.len() != SERVER_PART_LEN || !code.is_ascii() {
-        st.failures.record_failure(ip);
-        return Err(invalid(wrong));
-    }
-    let Some(request) = st.store.link_request_by_lookup(&code[..LOOKUP_LEN]).await? else {
-        st.failures.record_failure(ip);
-        return Err(invalid(wrong));
-    };
-    // Counted before the comparison, atomically: parallel guesses stay within the limit.
-    let attempts = st.store.count_link_attempt(&request.id).await?;
-    if attempts > st.limits.invitation_attempts {
-        return Err(invalid(
-            "the link code is locked after too many wrong tries; start again on the new device",
-        ));
-    }
-    let hash: [u8; 32] = Sha256::digest(code.as_bytes()).into();
-    if hash != request.check_hash {
-        st.failures.record_failure(ip);
-        return Err(invalid(wrong));
-    }
-    st.store.release_link_attempt(&request.id).await?;
+    let request: LinkRequest = super::codes::check(st, addr, code).await?;
     if request.expires_at_ms <= now_ms() {
         return Err(invalid(
             "the link code has expired; start again on the new device",

@@ -2,6 +2,7 @@
 //! membership themselves, next to the data they guard, and return [`ApiError`]s only.
 
 mod admin;
+mod codes;
 mod devices;
 mod envelopes;
 mod invitations;
