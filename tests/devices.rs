@@ -570,3 +570,66 @@ async fn a_youth_who_lost_his_phone_is_invited_again() -> anyhow::Result<()> {
     assert!(texts(&tablet, &thread)?.contains(&"Også til tabletten".to_owned()));
     Ok(())
 }
+
+/// An administrator removes a caseworker's only device without resetting her keys: her next
+/// password login starts a new chain, which her contacts are told of and accept (a second
+/// first device in the old chain would be refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caseworker_whose_last_device_was_removed_starts_a_new_chain() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "silkeborg")?;
+    let server = Server::start(storage, &[])?;
+    let url = server.url();
+    let profiles = tempfile::tempdir()?;
+    let admin = open(&profiles.path().join("admin"), 1);
+    admin
+        .login(&url, &tenant.slug, "admin", PASSWORD, "Admins pc")
+        .await?;
+    let sara = open(&profiles.path().join("sara"), 2);
+    let sara_me = sara
+        .login(
+            &url,
+            &tenant.slug,
+            &tenant.caseworker,
+            PASSWORD,
+            "Saras bærbare",
+        )
+        .await?;
+    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
+    let mikkel = open(&profiles.path().join("mikkel"), 3);
+    let me = mikkel
+        .join(Some(&url), &inv.code, "Mikkel", "Mikkels telefon")
+        .await?;
+    sara.sync().await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    sara.send(&thread, "Hej").await?;
+    mikkel.sync().await?;
+
+    let listed = admin.admin_devices(&sara_me.user).await?;
+    admin
+        .admin_revoke_device(&listed.devices[0].device.id)
+        .await?;
+    let sara2 = open(&profiles.path().join("sara-ny"), 4);
+    sara2
+        .login(
+            &url,
+            &tenant.slug,
+            &tenant.caseworker,
+            PASSWORD,
+            "Saras nye bærbare",
+        )
+        .await?;
+    sara2.sync().await?;
+    sara2.send(&thread, "Ny computer").await?;
+    mikkel.sync().await?;
+    let seen = texts(&mikkel, &thread)?;
+    assert!(
+        seen.iter().any(|t| t == "Sara Sagsbehandlers nøgler er blevet nulstillet af administrator - sammenlign sikkerhedskoder."),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&"Ny computer".to_owned()), "{seen:?}");
+    Ok(())
+}

@@ -241,7 +241,7 @@ pub async fn join<S: Store>(
         Some(uid) => {
             let user = st.store.user(uid).await?.ok_or_else(ApiError::internal)?;
             let mut device = device_from_registration(&user.id, &req.device, Some(proof))?;
-            device.chain = user.chain;
+            device.chain = super::chain_for_new_root(&st, &user).await?;
             let (session, record) = new_session(&st, &user, &device.id);
             st.store
                 .redeem_reinvitation(&inv.id, &device, &record)

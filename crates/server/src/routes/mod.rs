@@ -121,6 +121,26 @@ fn device_from_registration(
     })
 }
 
+/// The chain a new first device of `user` starts: the current one while it has no device yet,
+/// else the next. A person whose every device was removed (by an administrator, without a
+/// reset) gets a new chain too, or their contacts would refuse a second first device in the old.
+async fn chain_for_new_root<S: Store>(
+    st: &AppState<S>,
+    user: &crate::store::User,
+) -> Result<u32, ApiError> {
+    let used = st
+        .store
+        .devices_of(&user.id)
+        .await?
+        .iter()
+        .any(|d| d.chain == user.chain);
+    if used {
+        Ok(st.store.start_new_chain(&user.id, now_ms()).await?.0)
+    } else {
+        Ok(user.chain)
+    }
+}
+
 fn check_display_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {

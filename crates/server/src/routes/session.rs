@@ -132,7 +132,7 @@ pub async fn login<S: Store>(
                 ));
             }
             let mut device = device_from_registration(&user.id, &reg, None)?;
-            device.chain = user.chain;
+            device.chain = super::chain_for_new_root(&st, &user).await?;
             let mut notify = st.store.contacts_of(&user.id).await?;
             notify.push(user.id.clone());
             let event = EventBody::Device {
