@@ -424,3 +424,32 @@ async fn a_removal_seen_only_in_a_listing_still_counts() -> anyhow::Result<()> {
     assert_eq!(w.sealed_to(&[&w.m1, &m2]).await?, vec![true, false]);
     Ok(())
 }
+
+/// Devices that wait, or were listed as removed, must not move a person's chain: a first
+/// device the server makes up for a higher chain is announced as a reset, never trusted quietly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_devices_cannot_shift_the_chain_quietly() -> anyhow::Result<()> {
+    let w = World::new().await?;
+    let fake_root = root(&w.mikkel.id, 30, "Falsk telefon", 1);
+    let fake_linked = linked(&w.mikkel.id, 31, "Falsk tablet", &fake_root, &fake_root.me);
+    // The linked one first: it waits. Then its "root" in the same higher chain.
+    w.device(&fake_linked);
+    w.sara.sync().await?;
+    w.device(&fake_root);
+    w.sara.sync().await?;
+    w.has("Mikkels nøgler er blevet nulstillet af administrator - sammenlign sikkerhedskoder.")?;
+    // And a removed device in an even higher chain moves nothing either.
+    let mut gone = root(&w.mikkel.id, 32, "Fjernet", 2).info;
+    gone.revoked_at_ms = Some(1);
+    w.liar.push(EventBody::Device { device: gone });
+    let quiet = root(&w.mikkel.id, 33, "Stille telefon", 2);
+    w.device(&quiet);
+    w.sara.sync().await?;
+    let resets = w
+        .texts()?
+        .iter()
+        .filter(|t| t.contains("nulstillet af administrator"))
+        .count();
+    assert_eq!(resets, 2, "every new chain is announced: {:?}", w.texts()?);
+    Ok(())
+}

@@ -131,9 +131,16 @@ impl Client {
         if let Ok(me) = api.with_token(Some(session.token.clone())).me().await
             && me.device.chain != 0
         {
-            self.db().execute(
+            let db = self.db();
+            db.execute(
                 "UPDATE devices SET chain = ?2 WHERE id = ?1",
                 params![session.device.as_str(), me.device.chain],
+            )?;
+            crate::devices::set_current(
+                &db,
+                &session.user.id,
+                me.device.chain,
+                Some(&session.device),
             )?;
         }
         self.account()?.ok_or(ClientError::NotSignedIn)
@@ -184,27 +191,57 @@ impl Client {
                 signature: B64(signature.to_vec()),
             }
         });
-        let session = api
-            .login(&LoginRequest {
-                tenant: tenant.trim().to_lowercase(),
-                username: username.trim().to_lowercase(),
-                password: password.to_owned(),
-                device_id,
-                new_device,
-                device_proof,
-            })
-            .await?;
+        let request = |device_id, new_device, device_proof| LoginRequest {
+            tenant: tenant.trim().to_lowercase(),
+            username: username.trim().to_lowercase(),
+            password: password.to_owned(),
+            device_id,
+            new_device,
+            device_proof,
+        };
+        let had_device = device_id.is_some();
+        let (session, identity) = match api
+            .login(&request(device_id, new_device, device_proof))
+            .await
+        {
+            Ok(session) => (session, identity),
+            // This device was removed (an administrator's reset, or from another device): it
+            // registers anew, keeping the conversations stored here. The server decides whether
+            // a password may add it (only to an account without a device).
+            Err(ClientError::Server {
+                code: samtale_proto::ErrorCode::Forbidden,
+                ..
+            }) if had_device => {
+                let fresh_identity = DeviceIdentity::generate();
+                let reg = DeviceRegistration {
+                    name: check_name("the device name", device_name)?,
+                    keys: fresh_identity.public_keys(),
+                };
+                let session = api.login(&request(None, Some(reg), None)).await?;
+                (session, fresh_identity)
+            }
+            Err(e) => return Err(e),
+        };
         self.store_session(api.clone(), &session, identity, 0, None)?;
         let me = api.with_token(Some(session.token.clone())).me().await?;
         {
             let db = self.db();
             set_meta(&db, meta::TENANT_NAME, &me.tenant.name)?;
             set_meta(&db, meta::TENANT_SLUG, &me.tenant.slug)?;
-            // The chain this device is in (after an administrator's reset it is not the first).
+            // The chain this device is in (after an administrator's reset it is not the first),
+            // and so this account's current one.
             db.execute(
                 "UPDATE devices SET chain = ?2 WHERE id = ?1",
                 params![session.device.as_str(), me.device.chain],
             )?;
+            if me.device.id == session.device && me.device.link.is_none() {
+                crate::devices::set_current(
+                    &db,
+                    &session.user.id,
+                    me.device.chain,
+                    Some(&session.device),
+                )?;
+            }
         }
         self.account()?.ok_or(ClientError::NotSignedIn)
     }

@@ -30,6 +30,7 @@ pub struct PinnedKeys {
     pub keys: DeviceKeys,
     pub verified: i64,
     pub state: State,
+    pub chain: u32,
 }
 
 pub fn pinned_keys(
@@ -37,20 +38,21 @@ pub fn pinned_keys(
     device: &str,
     user: &str,
 ) -> Result<Option<PinnedKeys>, ClientError> {
-    let row: Option<(String, String, i64, String)> = conn
+    let row: Option<(String, String, i64, String, u32)> = conn
         .query_row(
-            "SELECT enc_key, sign_key, verified, state FROM devices WHERE id = ?1 AND user_id = ?2",
+            "SELECT enc_key, sign_key, verified, state, chain FROM devices WHERE id = ?1 AND user_id = ?2",
             [device, user],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    row.map(|(enc, sign, verified, state)| {
+    row.map(|(enc, sign, verified, state, chain)| {
         let sign = B64::decode(&sign)
             .map_err(|_| ClientError::Protocol("a pinned key is corrupt".into()))?;
         Ok(PinnedKeys {
             keys: DeviceKeys { enc, sign },
             verified,
             state: State::parse(&state),
+            chain,
         })
     })
     .transpose()
@@ -90,6 +92,7 @@ pub fn pin_own(
         State::Trusted,
         1,
     )?;
+    hold_chain(conn, user, chain, device, link.is_none())?;
     Ok(())
 }
 
@@ -107,7 +110,134 @@ pub fn pin_proven(conn: &Connection, d: &DeviceInfo) -> Result<(), ClientError> 
         State::Trusted,
         1,
     )?;
+    hold_chain(conn, &d.user, d.chain, &d.id, d.link.is_none())?;
     Ok(())
+}
+
+/// After pinning a device whose trust was settled elsewhere: hold its chain as the person's
+/// current one (with it as the first device when it has no link), unless a newer one is held.
+fn hold_chain(
+    conn: &Connection,
+    user: &UserId,
+    chain: u32,
+    device: &DeviceId,
+    is_root: bool,
+) -> Result<(), ClientError> {
+    match current_of(conn, user)? {
+        Some((held, _)) if held > chain => Ok(()),
+        Some((held, Some(_))) if held == chain => Ok(()),
+        _ => set_current(conn, user, chain, is_root.then_some(device)),
+    }
+}
+
+/// The person's current chain and its first device, as this device holds them.
+fn current_of(
+    conn: &Connection,
+    user: &UserId,
+) -> Result<Option<(u32, Option<String>)>, ClientError> {
+    Ok(conn
+        .query_row(
+            "SELECT chain, root FROM chains WHERE user_id = ?1",
+            [user.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub(crate) fn set_current(
+    conn: &Connection,
+    user: &UserId,
+    chain: u32,
+    root: Option<&DeviceId>,
+) -> Result<(), ClientError> {
+    conn.execute(
+        "INSERT INTO chains (user_id, chain, root) VALUES (?1, ?2, ?3)
+         ON CONFLICT(user_id) DO UPDATE SET chain = excluded.chain, root = excluded.root",
+        params![user.as_str(), chain, root.map(DeviceId::as_str)],
+    )?;
+    Ok(())
+}
+
+/// Whether a path of verified links leads from `root` to a device trusted here: how the first
+/// device of a chain known only through links proves itself.
+fn proves_root(conn: &Connection, root: &DeviceInfo) -> Result<bool, ClientError> {
+    struct Row {
+        id: DeviceId,
+        keys: DeviceKeys,
+        chain: u32,
+        link: Option<DeviceLink>,
+        trusted: bool,
+    }
+    let rows: Vec<Row> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, enc_key, sign_key, chain, link_signer, link_at, link_signature, state
+             FROM devices WHERE user_id = ?1 AND chain = ?2 AND state IN ('trusted', 'pending') AND link_signer IS NOT NULL",
+        )?;
+        let mapped = stmt.query_map(params![root.user.as_str(), root.chain], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<Vec<u8>>>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in mapped {
+            let (id, enc, sign, chain, signer, at, sig, state) = row?;
+            let (Ok(id), Ok(sign)) = (DeviceId::parse(&id), B64::decode(&sign)) else {
+                continue;
+            };
+            let link = match (signer.map(|x| DeviceId::parse(&x)), at, sig) {
+                (Some(Ok(signer)), Some(at_ms), Some(sig)) => Some(DeviceLink {
+                    signer,
+                    at_ms,
+                    signature: B64(sig),
+                }),
+                _ => None,
+            };
+            out.push(Row {
+                id,
+                keys: DeviceKeys { enc, sign },
+                chain,
+                link,
+                trusted: state == "trusted",
+            });
+        }
+        out
+    };
+    let mut reached: Vec<(DeviceId, DeviceKeys)> = vec![(root.id.clone(), root.keys.clone())];
+    loop {
+        let mut grew = false;
+        for r in &rows {
+            if reached.iter().any(|(id, _)| *id == r.id) {
+                continue;
+            }
+            let Some(link) = &r.link else { continue };
+            let Some((_, signer_keys)) = reached.iter().find(|(id, _)| *id == link.signer) else {
+                continue;
+            };
+            let subject = LinkSubject {
+                user: &root.user,
+                chain: r.chain,
+                device: &r.id,
+                keys: &r.keys,
+            };
+            if verify_link(signer_keys, subject, link).is_ok() {
+                if r.trusted {
+                    return Ok(true);
+                }
+                reached.push((r.id.clone(), r.keys.clone()));
+                grew = true;
+            }
+        }
+        if !grew {
+            return Ok(false);
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -158,6 +288,11 @@ pub fn apply(
         Some(l) => pinned_keys(conn, l.signer.as_str(), d.user.as_str())?,
         None => None,
     };
+    let held = current_of(conn, &d.user)?;
+    let current = held.as_ref().map(|(chain, root)| trust::Current {
+        chain: *chain,
+        root: root.as_deref(),
+    });
     let verdict = trust::decide(
         Incoming {
             id: d.id.as_str(),
@@ -165,8 +300,10 @@ pub fn apply(
             signer: d.link.as_ref().map(|l| l.signer.as_str()),
             revoked: d.revoked_at_ms.is_some(),
         },
+        current,
         &pinned,
         || link_ok(d, signer_keys.as_ref()),
+        || proves_root(conn, d).unwrap_or(false),
     );
     let inherited = signer_keys.as_ref().map_or(verified, |k| k.verified);
     let pin = |state: State, verified: i64| {
@@ -197,6 +334,10 @@ pub fn apply(
         }
         Verdict::Pending => {
             pin(State::Pending, 0)?;
+            // A device that waits may be the missing step of a waiting first device's proof.
+            if d.link.is_some() {
+                settle(conn, s, &d.user, true)?;
+            }
             Ok(Pin::NotUsed)
         }
         Verdict::Refuse(why) => {
@@ -206,6 +347,14 @@ pub fn apply(
         }
         Verdict::Trust => {
             pin(State::Trusted, inherited)?;
+            match (&held, &d.link) {
+                (None, _) => {
+                    set_current(conn, &d.user, d.chain, d.link.is_none().then_some(&d.id))?
+                }
+                // The first device of a chain known only through links, now proven.
+                (Some((_, None)), None) => set_current(conn, &d.user, d.chain, Some(&d.id))?,
+                _ => {}
+            }
             let announced = knew_person && announce_new(conn, s, d)?;
             settle_pending(conn, s, &d.user)?;
             Ok(Pin::Trusted { announced })
@@ -216,6 +365,7 @@ pub fn apply(
                 params![d.user.as_str(), d.chain],
             )?;
             pin(State::Trusted, verified)?;
+            set_current(conn, &d.user, d.chain, Some(&d.id))?;
             announce_reset(conn, s, d)?;
             settle_pending(conn, s, &d.user)?;
             Ok(Pin::Trusted { announced: true })
@@ -242,35 +392,51 @@ fn link_ok(d: &DeviceInfo, signer: Option<&PinnedKeys>) -> bool {
 
 /// Devices of `user` that waited for their signer: decided again now that one more is trusted.
 fn settle_pending(conn: &Connection, s: &Session, user: &UserId) -> Result<(), ClientError> {
+    settle(conn, s, user, false)
+}
+
+/// Decides the waiting devices of `user` again: with `roots_only`, only first devices that wait
+/// for a proof through links.
+fn settle(
+    conn: &Connection,
+    s: &Session,
+    user: &UserId,
+    roots_only: bool,
+) -> Result<(), ClientError> {
     loop {
         let waiting: Vec<DeviceInfo> = {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, name, enc_key, sign_key, chain, link_signer, link_at, link_signature, created_at
-                 FROM devices WHERE user_id = ?1 AND state = 'pending' AND link_signer IN
-                   (SELECT id FROM devices WHERE user_id = ?1 AND state <> 'pending')",
+                 FROM devices WHERE user_id = ?1 AND state = 'pending' AND (link_signer IS NULL OR (?2 = 0 AND link_signer IN
+                   (SELECT id FROM devices WHERE user_id = ?1 AND state <> 'pending')))",
             )?;
-            let rows = stmt.query_map([user.as_str()], |r| {
+            let rows = stmt.query_map(params![user.as_str(), roots_only], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, u32>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, Vec<u8>>(7)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, Option<Vec<u8>>>(7)?,
                     r.get::<_, i64>(8)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
                 let (id, name, enc, sign, chain, signer, at_ms, sig, created) = row?;
-                let (Ok(id), Ok(signer), Ok(sign)) = (
-                    DeviceId::parse(&id),
-                    DeviceId::parse(&signer),
-                    B64::decode(&sign),
-                ) else {
+                let (Ok(id), Ok(sign)) = (DeviceId::parse(&id), B64::decode(&sign)) else {
                     continue;
+                };
+                let link = match (signer.map(|x| DeviceId::parse(&x)), at_ms, sig) {
+                    (Some(Ok(signer)), Some(at_ms), Some(sig)) => Some(DeviceLink {
+                        signer,
+                        at_ms,
+                        signature: B64(sig),
+                    }),
+                    (None, _, _) => None,
+                    _ => continue,
                 };
                 out.push(DeviceInfo {
                     id,
@@ -279,23 +445,29 @@ fn settle_pending(conn: &Connection, s: &Session, user: &UserId) -> Result<(), C
                     keys: DeviceKeys { enc, sign },
                     created_at_ms: created,
                     join_proof: None,
-                    link: Some(DeviceLink {
-                        signer,
-                        at_ms,
-                        signature: B64(sig),
-                    }),
+                    link,
                     chain,
                     revoked_at_ms: None,
                 });
             }
             out
         };
-        if waiting.is_empty() {
-            return Ok(());
-        }
+        // Decided again; done when none of them moves on (one still waiting stays as it was).
+        let mut moved = false;
         for d in &waiting {
             conn.execute("DELETE FROM devices WHERE id = ?1", [d.id.as_str()])?;
             apply(conn, s, d, 0)?;
+            let state: Option<String> = conn
+                .query_row(
+                    "SELECT state FROM devices WHERE id = ?1",
+                    [d.id.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            moved |= state.as_deref() != Some("pending");
+        }
+        if !moved {
+            return Ok(());
         }
     }
 }
@@ -504,4 +676,95 @@ fn device_name(conn: &Connection, device: &DeviceId) -> Result<String, ClientErr
         )
         .optional()?
         .unwrap_or_else(|| "ukendt enhed".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use samtale_crypto::DeviceIdentity;
+    use samtale_proto::api::Role;
+
+    use super::*;
+    use crate::api::Api;
+
+    fn id<T>(f: fn(u64, [u8; 10]) -> T, n: u8) -> T {
+        f(1_700_000_000_000 + u64::from(n), [n; 10])
+    }
+
+    fn dev(user: &UserId, n: u8, me: &DeviceIdentity, chain: u32) -> DeviceInfo {
+        DeviceInfo {
+            id: id(DeviceId::from_parts, n),
+            user: user.clone(),
+            name: format!("d{n}"),
+            keys: me.public_keys(),
+            created_at_ms: 0,
+            join_proof: None,
+            link: None,
+            chain,
+            revoked_at_ms: None,
+        }
+    }
+
+    fn state(conn: &Connection, d: &DeviceInfo) -> State {
+        pinned_keys(conn, d.id.as_str(), d.user.as_str())
+            .unwrap()
+            .map(|k| k.state)
+            .unwrap_or(State::Refused)
+    }
+
+    /// A person known here only through a linked device that was proven elsewhere (the
+    /// caseworker's linked laptop named in an invitation): a first device the server makes up
+    /// waits, the real one is trusted because the proven device's link verifies under its key,
+    /// and the made-up one is then refused as a second first device.
+    #[test]
+    fn a_chain_known_through_links_takes_only_its_real_first_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(&dir.path().join("t.db"), &[1; 32]).unwrap();
+        let me = id(UserId::from_parts, 1);
+        let mine = DeviceIdentity::generate();
+        let s = Session {
+            api: Api::new("http://127.0.0.1:9").unwrap(),
+            user: me.clone(),
+            role: Role::Youth,
+            device: id(DeviceId::from_parts, 1),
+            identity: Arc::new(mine),
+        };
+        let cw = id(UserId::from_parts, 2);
+        let (r_key, a_key, z_key) = (
+            DeviceIdentity::generate(),
+            DeviceIdentity::generate(),
+            DeviceIdentity::generate(),
+        );
+        let r = dev(&cw, 10, &r_key, 0);
+        let mut a = dev(&cw, 11, &a_key, 0);
+        a.link = Some(r_key.sign_link(
+            &r.id,
+            LinkSubject {
+                user: &cw,
+                chain: 0,
+                device: &a.id,
+                keys: &a.keys,
+            },
+            5,
+        ));
+        pin_proven(&conn, &a).unwrap();
+        let z = dev(&cw, 12, &z_key, 0);
+        assert_eq!(apply(&conn, &s, &z, 0).unwrap(), Pin::NotUsed);
+        assert_eq!(
+            state(&conn, &z),
+            State::Pending,
+            "a made-up first device was trusted"
+        );
+        assert!(matches!(
+            apply(&conn, &s, &r, 0).unwrap(),
+            Pin::Trusted { .. }
+        ));
+        assert_eq!(state(&conn, &r), State::Trusted);
+        assert_eq!(
+            state(&conn, &z),
+            State::Refused,
+            "the made-up one must end refused"
+        );
+    }
 }

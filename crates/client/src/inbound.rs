@@ -207,10 +207,14 @@ pub fn apply_device(conn: &Connection, s: &Session, d: &DeviceInfo) -> Result<()
                 "INSERT OR IGNORE INTO users (id, role, display_name) VALUES (?1, ?2, ?3)",
                 params![d.user.as_str(), role, name],
             )?;
-            conn.execute(
-                "UPDATE invitations SET joined_user = ?2 WHERE id = ?1",
-                params![proof.invitation.as_str(), d.user.as_str()],
-            )?;
+            // Only a proof that checks out ties the invitation to the person (and its rule to
+            // the chain), and only once: a server cannot move it onto someone else.
+            if ok {
+                conn.execute(
+                    "UPDATE invitations SET joined_user = ?2, joined_chain = ?3 WHERE id = ?1 AND joined_user IS NULL",
+                    params![proof.invitation.as_str(), d.user.as_str(), d.chain],
+                )?;
+            }
         }
     }
     if devices::apply(conn, s, d, verified)? == devices::Pin::Known && verified != 0 {
@@ -221,11 +225,12 @@ pub fn apply_device(conn: &Connection, s: &Session, d: &DeviceInfo) -> Result<()
     Ok(())
 }
 
-/// True when this device invited `user`: then only devices proven through the invitation count.
-pub fn invited_here(conn: &Connection, user: &str) -> Result<bool, ClientError> {
+/// True when this device's invitation proved the first device of `user`'s chain `chain`: then
+/// only devices proven through it (or linked from it) count in that chain.
+pub fn invited_here(conn: &Connection, user: &str, chain: u32) -> Result<bool, ClientError> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM invitations WHERE joined_user = ?1",
-        [user],
+        "SELECT count(*) FROM invitations WHERE joined_user = ?1 AND COALESCE(joined_chain, 0) = ?2",
+        params![user, chain],
         |r| r.get::<_, i64>(0),
     )? > 0)
 }
@@ -286,7 +291,7 @@ pub fn apply_envelope(
         return Ok(Applied::Done(thread));
     }
     let verified = pinned.verified;
-    if verified < 1 && invited_here(conn, h.sender.as_str())? {
+    if verified < 1 && invited_here(conn, h.sender.as_str(), pinned.chain)? {
         notice(
             conn,
             &thread,

@@ -178,6 +178,7 @@ impl Client {
         };
         let key = derive(secret, proof_kind, w.id.clone()).await?;
         let consistent = session.device == w.device
+            && signer.chain == device.chain
             && device.id == w.device
             && device.keys == keys
             && device.user == session.user.id
@@ -264,11 +265,23 @@ impl Client {
         let preview = s.api.link_preview(&parsed.server_part).await?;
         let key = derive(parsed.secret.clone(), parsed.kind, preview.id.clone()).await?;
         check_new_device(&key, parsed.kind, &preview)?;
-        let chain: u32 = self.db().query_row(
+        // The chain this device is in, as the server registered it (a link signed for another
+        // chain is refused there); kept here too.
+        let mut chain: u32 = self.db().query_row(
             "SELECT chain FROM devices WHERE id = ?1",
             [s.device.as_str()],
             |r| r.get(0),
         )?;
+        if let Ok(me) = s.api.me().await
+            && me.device.id == s.device
+            && me.device.chain != chain
+        {
+            chain = me.device.chain;
+            self.db().execute(
+                "UPDATE devices SET chain = ?2 WHERE id = ?1",
+                rusqlite::params![s.device.as_str(), chain],
+            )?;
+        }
         let link = s.identity.sign_link(
             &s.device,
             LinkSubject {

@@ -42,7 +42,8 @@ impl Client {
             let mut stmt = db.prepare(
                 "SELECT d.enc_key, d.sign_key FROM devices d JOIN members m ON m.user_id = d.user_id
                  WHERE m.thread_id = ?1 AND d.state = 'trusted' AND d.verified >= 0
-                   AND (d.verified = 1 OR d.user_id NOT IN (SELECT joined_user FROM invitations WHERE joined_user IS NOT NULL))",
+                   AND (d.verified = 1 OR NOT EXISTS (SELECT 1 FROM invitations i
+                        WHERE i.joined_user = d.user_id AND COALESCE(i.joined_chain, 0) = d.chain))",
             )?;
             let mut recipients = Vec::new();
             for row in stmt.query_map([thread.as_str()], |r| {

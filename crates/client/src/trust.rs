@@ -96,42 +96,53 @@ pub enum Verdict {
     Refuse(Refusal),
 }
 
-/// Decides about `d` given the person's pinned devices. `link_verifies` is asked only when
-/// `d` is linked by a trusted device of the same chain, and says whether the link's signature
-/// verifies against that device's pinned key.
-pub fn decide(d: Incoming<'_>, pinned: &[Pinned], link_verifies: impl FnOnce() -> bool) -> Verdict {
+/// The person's current chain as this device holds it: its number, and its first device when
+/// known. It moves only by a [`Verdict::NewChain`], never by what waits or was refused, so a
+/// server cannot shift it quietly with devices it made up.
+#[derive(Debug, Clone, Copy)]
+pub struct Current<'a> {
+    pub chain: u32,
+    /// `None` while the chain is known only through links (a device linked in, or a linked
+    /// device proven by an invitation).
+    pub root: Option<&'a str>,
+}
+
+/// Decides about `d` given the person's current chain and pinned devices. `link_verifies` is
+/// asked only when `d` is linked by a trusted device of the same chain, and says whether the
+/// link's signature verifies against that device's pinned key. `root_proven` is asked only for
+/// a first device of the current chain while its first device is unknown, and says whether a
+/// path of verified links leads from it to a trusted device.
+pub fn decide(
+    d: Incoming<'_>,
+    current: Option<Current<'_>>,
+    pinned: &[Pinned],
+    link_verifies: impl FnOnce() -> bool,
+    root_proven: impl FnOnce() -> bool,
+) -> Verdict {
     if pinned.iter().any(|p| p.id == d.id) {
         return Verdict::Known;
     }
     if d.revoked {
         return Verdict::Revoked;
     }
-    let newest = pinned
-        .iter()
-        .filter(|p| p.state != State::Refused)
-        .map(|p| p.chain)
-        .max();
-    match (newest, d.signer) {
+    let Some(current) = current else {
         // Nothing of this person's yet: the first device is trusted on first sight (an
         // invitation proof, where there is one, is checked beside this); a linked one waits
         // for its signer.
-        (None, None) => Verdict::Trust,
-        (None, Some(_)) => Verdict::Pending,
-        (Some(n), _) if d.chain < n => Verdict::Refuse(Refusal::OldChain),
-        (Some(n), None) if d.chain > n => Verdict::NewChain,
-        (Some(n), Some(_)) if d.chain > n => Verdict::Pending,
-        (Some(_), None) => {
-            let has_root = pinned.iter().any(|p| {
-                p.chain == d.chain && p.link_signer.is_none() && p.state != State::Refused
-            });
-            if has_root {
-                Verdict::Refuse(Refusal::SecondRoot)
-            } else {
-                // Known so far only through links (this device was itself linked in).
-                Verdict::Trust
-            }
-        }
-        (Some(_), Some(signer)) => match pinned.iter().find(|p| p.id == signer) {
+        return match d.signer {
+            None => Verdict::Trust,
+            Some(_) => Verdict::Pending,
+        };
+    };
+    match d.signer {
+        _ if d.chain < current.chain => Verdict::Refuse(Refusal::OldChain),
+        None if d.chain > current.chain => Verdict::NewChain,
+        Some(_) if d.chain > current.chain => Verdict::Pending,
+        None if current.root.is_some() => Verdict::Refuse(Refusal::SecondRoot),
+        // The chain is known only through links: its first device must prove itself by them.
+        None if root_proven() => Verdict::Trust,
+        None => Verdict::Pending,
+        Some(signer) => match pinned.iter().find(|p| p.id == signer) {
             None => Verdict::Pending,
             Some(p) if p.chain != d.chain => Verdict::Refuse(Refusal::UntrustedSigner),
             Some(p) => match p.state {
@@ -168,6 +179,10 @@ mod tests {
         }
     }
 
+    fn cur(chain: u32, root: Option<&'static str>) -> Option<Current<'static>> {
+        Some(Current { chain, root })
+    }
+
     #[test]
     fn the_table() {
         use Refusal::*;
@@ -177,126 +192,187 @@ mod tests {
         let linked = p("B", 0, Some("A"), Trusted);
         let revoked_b = p("B", 0, Some("A"), State::Revoked);
         let pending_b = p("B", 0, Some("X"), State::Pending);
-        let refused_root = p("R", 0, None, Refused);
-        let cases: Vec<(&str, Incoming<'static>, Vec<Pinned>, bool, Verdict)> = vec![
+        let a = cur(0, Some("A"));
+        type Case = (
+            &'static str,
+            Incoming<'static>,
+            Option<Current<'static>>,
+            Vec<Pinned>,
+            bool,
+            bool,
+            Verdict,
+        );
+        let cases: Vec<Case> = vec![
             (
                 "first sight, first device",
                 inc("A", 0, None),
+                None,
                 vec![],
                 true,
+                false,
                 Trust,
             ),
             (
                 "first sight, linked device",
                 inc("B", 0, Some("A")),
+                None,
                 vec![],
                 true,
+                false,
                 Verdict::Pending,
             ),
             (
                 "already pinned",
                 inc("A", 0, None),
+                a,
                 vec![root.clone()],
+                false,
                 false,
                 Known,
             ),
             (
                 "linked by the trusted root",
                 inc("B", 0, Some("A")),
+                a,
                 vec![root.clone()],
                 true,
+                false,
                 Trust,
             ),
             (
                 "link that does not verify",
                 inc("B", 0, Some("A")),
+                a,
                 vec![root.clone()],
+                false,
                 false,
                 Refuse(BadLink),
             ),
             (
                 "linked by a linked device",
                 inc("C", 0, Some("B")),
+                a,
                 vec![root.clone(), linked.clone()],
                 true,
+                false,
                 Trust,
             ),
             (
                 "second first device",
                 inc("Z", 0, None),
+                a,
                 vec![root.clone()],
+                true,
                 true,
                 Refuse(SecondRoot),
             ),
             (
                 "second first device after the root was removed",
                 inc("Z", 0, None),
+                a,
                 vec![p("A", 0, None, State::Revoked)],
+                true,
                 true,
                 Refuse(SecondRoot),
             ),
             (
-                "a refused root does not block the real one",
-                inc("A", 0, None),
-                vec![refused_root],
-                true,
-                Trust,
-            ),
-            (
                 "linked by a removed device",
                 inc("C", 0, Some("B")),
+                a,
                 vec![root.clone(), revoked_b],
                 true,
+                false,
                 Refuse(UntrustedSigner),
             ),
             (
                 "linked by a pending device",
                 inc("C", 0, Some("B")),
+                a,
                 vec![root.clone(), pending_b],
                 true,
+                false,
                 Verdict::Pending,
             ),
             (
                 "linked by an unknown device",
                 inc("C", 0, Some("Q")),
+                a,
                 vec![root.clone()],
                 true,
+                false,
                 Verdict::Pending,
             ),
             (
                 "signer of another chain",
                 inc("C", 1, Some("A")),
+                cur(1, Some("N")),
                 vec![root.clone(), p("N", 1, None, Trusted)],
                 true,
+                false,
                 Refuse(UntrustedSigner),
             ),
             (
                 "administrator reset",
                 inc("N", 1, None),
+                a,
                 vec![root.clone(), linked.clone()],
                 true,
+                false,
                 NewChain,
             ),
             (
                 "linked in a newer chain, its root unseen",
                 inc("M", 1, Some("N")),
+                a,
                 vec![root.clone()],
                 true,
+                false,
                 Verdict::Pending,
             ),
             (
                 "old chain after a reset",
                 inc("Y", 0, Some("A")),
+                cur(1, Some("N")),
                 vec![p("A", 0, None, Retired), p("N", 1, None, Trusted)],
                 true,
+                false,
                 Refuse(OldChain),
             ),
             (
-                "root known only through a link (own new device)",
+                "root known only through links, proven",
                 inc("A", 0, None),
+                cur(0, None),
                 vec![p("S", 0, Some("A"), Trusted)],
                 true,
+                true,
                 Trust,
+            ),
+            (
+                "root known only through links, not proven",
+                inc("Z", 0, None),
+                cur(0, None),
+                vec![p("S", 0, Some("A"), Trusted)],
+                true,
+                false,
+                Verdict::Pending,
+            ),
+            (
+                "pending devices do not move the chain",
+                inc("N", 1, None),
+                a,
+                vec![root.clone(), p("M", 1, Some("N"), State::Pending)],
+                true,
+                false,
+                NewChain,
+            ),
+            (
+                "refused devices do not move it either",
+                inc("A2", 0, None),
+                a,
+                vec![root.clone(), p("R", 5, None, Refused)],
+                true,
+                true,
+                Refuse(SecondRoot),
             ),
             (
                 "listed as removed",
@@ -304,20 +380,32 @@ mod tests {
                     revoked: true,
                     ..inc("C", 0, Some("A"))
                 },
+                a,
                 vec![root.clone()],
                 true,
+                false,
                 Verdict::Revoked,
             ),
         ];
-        for (name, d, pinned, sig_ok, want) in cases {
-            assert_eq!(decide(d, &pinned, || sig_ok), want, "{name}");
+        for (name, d, current, pinned, sig_ok, proven, want) in cases {
+            assert_eq!(
+                decide(d, current, &pinned, || sig_ok, || proven),
+                want,
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn the_signature_is_checked_only_for_a_trusted_signer() {
         let pinned = vec![p("A", 0, None, State::Revoked)];
-        let v = decide(inc("B", 0, Some("A")), &pinned, || panic!("asked"));
+        let v = decide(
+            inc("B", 0, Some("A")),
+            cur(0, Some("A")),
+            &pinned,
+            || panic!("asked"),
+            || panic!("asked"),
+        );
         assert_eq!(v, Verdict::Refuse(Refusal::UntrustedSigner));
     }
 }

@@ -21,3 +21,14 @@ CREATE TABLE alerts (
     body TEXT NOT NULL,
     seen INTEGER NOT NULL DEFAULT 0
 );
+-- Each person's current key chain as this device holds it, and its first device when known
+-- (NULL while known only through links). It moves only when a newer chain's first device
+-- arrives, so devices that wait or were refused cannot shift it.
+CREATE TABLE chains (
+    user_id TEXT PRIMARY KEY,
+    chain INTEGER NOT NULL,
+    root TEXT
+);
+INSERT INTO chains (user_id, chain, root) SELECT user_id, 0, MIN(id) FROM devices GROUP BY user_id;
+-- The key chain an invitation's proof vouched for (its first device's).
+ALTER TABLE invitations ADD COLUMN joined_chain INTEGER;
