@@ -118,19 +118,10 @@ pub async fn retry(shell: State<'_, Shell>, args: RetryArgs) -> Res<()> {
 
 #[tauri::command]
 pub async fn invite(shell: State<'_, Shell>, args: InviteArgs) -> Res<InvitationView> {
-    let client = shell.client()?;
-    Ok(match args.again {
-        Some(user) => {
-            client
-                .invite_again(user, args.role, &args.display_name, args.youth)
-                .await?
-        }
-        None => {
-            client
-                .invite(args.role, &args.display_name, args.youth, None)
-                .await?
-        }
-    })
+    Ok(shell
+        .client()?
+        .invite_with(args.role, &args.display_name, args.youth, args.again)
+        .await?)
 }
 
 #[tauri::command]

@@ -387,6 +387,18 @@ impl Client {
             .await
     }
 
+    /// The app's invite: a new person, or `again` a person whose keys were reset.
+    pub async fn invite_with(
+        &self,
+        role: Role,
+        display_name: &str,
+        youth: Option<UserId>,
+        again: Option<UserId>,
+    ) -> Result<InvitationView, ClientError> {
+        self.invite_for(role, display_name, youth, None, again)
+            .await
+    }
+
     async fn invite_for(
         &self,
         role: Role,
