@@ -166,4 +166,44 @@ mod tests {
                 .is_err()
         );
     }
+
+    /// A v2 database's pinned devices become trusted first devices of chain 0 in v3, with each
+    /// person's current chain held, so a second first device is refused after the upgrade
+    /// exactly as before it.
+    #[test]
+    fn v3_holds_the_chain_of_devices_pinned_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let conn = open_with(&path, &key(5), &MIGRATIONS[..2]).unwrap();
+        conn.execute(
+            "INSERT INTO devices (id, user_id, name, enc_key, sign_key, pinned_at, verified)
+             VALUES ('d2', 'u1', 'ny', 'age1y', 'AAAA', 2, 0), ('d1', 'u1', 'gammel', 'age1x', 'AAAA', 1, 1)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open(&path, &key(5)).unwrap();
+        let held: (u32, Option<String>) = conn
+            .query_row(
+                "SELECT chain, root FROM chains WHERE user_id = 'u1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(held, (0, Some("d1".to_owned())));
+        let states: Vec<(String, String, u32)> = conn
+            .prepare("SELECT id, state, chain FROM devices ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            states,
+            vec![
+                ("d1".to_owned(), "trusted".to_owned(), 0),
+                ("d2".to_owned(), "trusted".to_owned(), 0)
+            ]
+        );
+    }
 }
