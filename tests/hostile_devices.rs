@@ -611,3 +611,42 @@ async fn device_trust_routes_refuse_bad_input() -> anyhow::Result<()> {
     assert_eq!(inbox_len(mikkel.token.clone()).await, before + 1);
     Ok(())
 }
+
+/// Password logins from new devices at once, on an account without a device: one device, the
+/// others are told to link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_first_logins_add_one_device() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    bootstrap(&storage, "aarhus")?;
+    let server = Server::start(storage, &[])?;
+    let api = Http {
+        base: server.url(),
+        http: Client::new(),
+    };
+    let request = || LoginRequest {
+        tenant: "aarhus".into(),
+        username: "sara".into(),
+        password: PASSWORD.into(),
+        device_id: None,
+        new_device: Some(DeviceRegistration {
+            name: "pc".into(),
+            keys: DeviceIdentity::generate().public_keys(),
+        }),
+        device_proof: None,
+    };
+    let requests: Vec<LoginRequest> = (0..8).map(|_| request()).collect();
+    let answers =
+        futures_util::future::join_all(requests.iter().map(|r| api.post("/v1/login", None, r)))
+            .await;
+    let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(ok, 1, "{answers:?}");
+    for (status, v) in answers.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_eq!(
+            (*status, v["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("link_required")),
+            "{v}"
+        );
+    }
+    Ok(())
+}

@@ -19,6 +19,14 @@ use crate::password;
 use crate::state::AppState;
 use crate::store::{Store, User};
 
+fn link_required() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::LinkRequired,
+        "this account already has a device: link this one from it (Settings, Devices, Link a device), or ask an administrator to reset the account",
+    )
+}
+
 fn disabled() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
@@ -125,28 +133,24 @@ pub async fn login<S: Store>(
                     ),
                 )
                 .await?;
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    ErrorCode::LinkRequired,
-                    "this account already has a device: link this one from it (Settings, Devices, Link a device), or ask an administrator to reset the account",
-                ));
+                return Err(link_required());
             }
             let mut device = device_from_registration(&user.id, &reg, None)?;
-            device.chain = super::chain_for_new_root(&st, &user).await?;
+            // Checked again inside the write: of two such logins at once, one device.
+            device.chain = st
+                .store
+                .add_first_device(&device)
+                .await
+                .map_err(|e| match e {
+                    crate::store::StoreError::Limit(_) => link_required(),
+                    other => other.into(),
+                })?;
             let mut notify = st.store.contacts_of(&user.id).await?;
             notify.push(user.id.clone());
             let event = EventBody::Device {
                 device: device.info(),
             };
-            let cap = st.limits.device_cap(user.role);
-            let fanout = st
-                .store
-                .add_device(&device, &notify, &event, now_ms(), cap)
-                .await
-                .map_err(|e| match e {
-                    crate::store::StoreError::Limit(_) => super::links::device_limit(cap),
-                    other => other.into(),
-                })?;
+            let fanout = st.store.append_event(&notify, &event, now_ms()).await?;
             st.hub.notify(&fanout);
             device
         }

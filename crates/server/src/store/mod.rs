@@ -98,6 +98,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         at_ms: i64,
         cap: u32,
     ) -> impl Future<Output = R<Fanout>> + Send;
+    /// Registers a person's first device, for a password login: `Limit` when they have a
+    /// device that is not revoked. When the current chain already had devices (all removed
+    /// since), the person moves to the next chain first. Returns the chain the device is in.
+    /// One transaction, so of two such logins at once only one adds a device.
+    fn add_first_device(&self, device: &Device) -> impl Future<Output = R<u32>> + Send;
     /// Marks the device revoked, deletes its sessions and appends `event` to `notify`'s
     /// inboxes, atomically. NotFound when it is unknown or revoked already.
     fn revoke_device(

@@ -54,7 +54,7 @@ pub use sessions::check_sessions;
 pub use tenants::{check_tenants, check_users};
 pub use threads::{check_set_members, check_threads};
 pub use trust::{
-    check_accounts, check_device_cap_and_revocation, check_link_requests,
+    check_accounts, check_device_cap_and_revocation, check_first_device, check_link_requests,
     check_purge_skips_stale_and_revoked, check_reinvitation,
 };
 
@@ -72,6 +72,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_accounts(store).await;
     check_link_requests(store).await;
     check_reinvitation(store).await;
+    check_first_device(store).await;
     check_sessions(store).await;
     check_invitations(store).await;
     check_redeem_atomicity(store).await;

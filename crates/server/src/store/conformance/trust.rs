@@ -507,3 +507,37 @@ pub async fn check_reinvitation<S: Store>(store: &S) {
         "used",
     );
 }
+
+/// A first device by password: one at a time, never beside a device that is not revoked, and
+/// in the next chain once the current one has had devices.
+pub async fn check_first_device<S: Store>(store: &S) {
+    let t = make_tenant(store).await;
+    let staff = make_staff(store, &t, Role::Caseworker).await;
+    let first = new_device(&staff.id, false);
+    assert_eq!(ok(store.add_first_device(&first).await, "first"), 0);
+    assert_eq!(
+        ok(store.device(&first.id).await, "stored").map(|d| d.chain),
+        Some(0)
+    );
+    assert_limit(
+        store.add_first_device(&new_device(&staff.id, false)).await,
+        "beside an active device",
+    );
+    ok(
+        store
+            .revoke_device(&first.id, now_ms(), &[], &receipt_event(&staff.id))
+            .await,
+        "revoke",
+    );
+    let racers: Vec<_> = (0..8).map(|_| new_device(&staff.id, false)).collect();
+    let results = join_all(racers.iter().map(|d| store.add_first_device(d))).await;
+    let added: Vec<u32> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    assert_eq!(added, vec![1], "one device, in the next chain: {results:?}");
+    assert_eq!(
+        ok(store.user(&staff.id).await, "user").expect("user").chain,
+        1
+    );
+}

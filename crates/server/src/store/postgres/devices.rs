@@ -238,3 +238,38 @@ pub(super) async fn start_new_chain(
     tx.commit().await.map_err(backend)?;
     Ok((chain, revoked))
 }
+
+pub(super) async fn add_first_device(store: &PgStore, device: &Device) -> Result<u32, StoreError> {
+    let mut d = device.clone();
+    let mut conn = store.conn().await?;
+    let tx = conn.transaction().await.map_err(backend)?;
+    // Locks the person's row, then counts: two first devices at once cannot both pass.
+    check_cap(&tx, &d.user, 1).await?;
+    let row = query_opt(
+        &tx,
+        "SELECT u.chain, EXISTS (SELECT 1 FROM devices WHERE user_id = u.id AND chain = u.chain)
+         FROM users u WHERE u.id = $1",
+        &[&d.user.as_str()],
+    )
+    .await
+    .map_err(backend)?
+    .ok_or(StoreError::NotFound("user"))?;
+    let (chain, used): (i64, bool) = (col(&row, 0)?, col(&row, 1)?);
+    let chain = if used {
+        let row = query_opt(
+            &tx,
+            "UPDATE users SET chain = chain + 1 WHERE id = $1 RETURNING chain",
+            &[&d.user.as_str()],
+        )
+        .await
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound("user"))?;
+        col::<i64>(&row, 0)?
+    } else {
+        chain
+    };
+    d.chain = u32::try_from(chain).unwrap_or(u32::MAX);
+    insert_device(&tx, &d).await?;
+    tx.commit().await.map_err(backend)?;
+    Ok(d.chain)
+}

@@ -355,6 +355,10 @@ impl Store for PgStore {
         devices::add_device(self, device, notify, event, at_ms, cap).await
     }
 
+    async fn add_first_device(&self, device: &Device) -> Result<u32, StoreError> {
+        devices::add_first_device(self, device).await
+    }
+
     async fn revoke_device(
         &self,
         device: &DeviceId,

@@ -272,3 +272,37 @@ pub(super) fn insert_device(conn: &Connection, d: &Device) -> Result<(), StoreEr
     })?;
     Ok(())
 }
+
+pub(super) async fn add_first_device(
+    store: &SqliteStore,
+    device: &Device,
+) -> Result<u32, StoreError> {
+    let mut d = device.clone();
+    store
+        .write(move |conn| {
+            check_cap(conn, &d.user, 1)?;
+            let (chain, used): (u32, bool) = conn
+                .query_row(
+                    "SELECT u.chain, EXISTS (SELECT 1 FROM devices WHERE user_id = u.id AND chain = u.chain)
+                     FROM users u WHERE u.id = ?1",
+                    [d.user.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?
+                .ok_or(StoreError::NotFound("user"))?;
+            d.chain = if used {
+                conn.query_row(
+                    "UPDATE users SET chain = chain + 1 WHERE id = ?1 RETURNING chain",
+                    [d.user.as_str()],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?
+            } else {
+                chain
+            };
+            insert_device(conn, &d)?;
+            Ok(d.chain)
+        })
+        .await
+}

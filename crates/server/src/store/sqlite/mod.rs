@@ -307,6 +307,10 @@ impl Store for SqliteStore {
         devices::add_device(self, device, notify, event, at_ms, cap).await
     }
 
+    async fn add_first_device(&self, device: &Device) -> Result<u32, StoreError> {
+        devices::add_first_device(self, device).await
+    }
+
     async fn revoke_device(
         &self,
         device: &DeviceId,
