@@ -5,13 +5,82 @@
 
 use std::time::Duration;
 
-use samtale_client::{Client, ClientError, DeviceTrust};
-use samtale_proto::ErrorCode;
+use samtale_client::{Account, Client, ClientError, DeviceTrust};
 use samtale_proto::api::{Role, ThreadKind};
-use samtale_tests::{PASSWORD, Server, Storage, bootstrap, eventually};
+use samtale_proto::{ErrorCode, UserId};
+use samtale_tests::{PASSWORD, Server, Storage, Tenant, bootstrap, eventually};
 
 fn open(dir: &std::path::Path, byte: u8) -> Client {
     Client::open(dir, &[byte; 32]).expect("open profile")
+}
+
+/// A real server with its municipalities, and a directory for the test's profiles.
+struct Scene {
+    url: String,
+    tenant: Tenant,
+    profiles: tempfile::TempDir,
+    _server: Server,
+    _data: tempfile::TempDir,
+}
+
+impl Scene {
+    /// A server on its own SQLite directory; `slugs[0]` is the municipality the test works in.
+    fn start(slugs: &[&str], args: &[&str]) -> anyhow::Result<Scene> {
+        let data = tempfile::tempdir()?;
+        let storage = Storage::Sqlite(data.path().to_owned());
+        let mut tenants = Vec::new();
+        for slug in slugs {
+            tenants.push(bootstrap(&storage, slug)?);
+        }
+        let server = Server::start(storage, args)?;
+        Ok(Scene {
+            url: server.url(),
+            tenant: tenants.remove(0),
+            profiles: tempfile::tempdir()?,
+            _server: server,
+            _data: data,
+        })
+    }
+
+    fn open(&self, profile: &str) -> Client {
+        open(&self.profiles.path().join(profile), 7)
+    }
+
+    /// A staff member of `slug` logged in on a new profile.
+    async fn staff(
+        &self,
+        profile: &str,
+        slug: &str,
+        username: &str,
+        device: &str,
+    ) -> anyhow::Result<(Client, Account)> {
+        let c = self.open(profile);
+        let me = c.login(&self.url, slug, username, PASSWORD, device).await?;
+        Ok((c, me))
+    }
+
+    /// The municipality's caseworker Sara, on her laptop.
+    async fn sara(&self) -> anyhow::Result<(Client, Account)> {
+        let t = &self.tenant;
+        self.staff("sara", &t.slug, &t.caseworker, "Saras bærbare")
+            .await
+    }
+
+    /// Invited by `by` and joined on a new profile.
+    async fn citizen(
+        &self,
+        by: &Client,
+        role: Role,
+        name: &str,
+        youth: Option<UserId>,
+        profile: &str,
+        device: &str,
+    ) -> anyhow::Result<(Client, Account)> {
+        let inv = by.invite(role, name, youth, None).await?;
+        let c = self.open(profile);
+        let me = c.join(Some(&self.url), &inv.code, name, device).await?;
+        Ok((c, me))
+    }
 }
 
 fn texts(c: &Client, thread: &samtale_proto::ThreadId) -> anyhow::Result<Vec<String>> {
@@ -64,26 +133,19 @@ async fn link(old: &Client, new: &Client, url: &str, name: &str) -> anyhow::Resu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_are_linked_refused_and_removed() -> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
-    let storage = Storage::Sqlite(data.path().to_owned());
-    let tenant = bootstrap(&storage, "odense")?;
-    let server = Server::start(storage, &[])?;
-    let url = server.url();
-    let profiles = tempfile::tempdir()?;
+    let scene = Scene::start(&["odense"], &[])?;
+    let (url, tenant, profiles) = (scene.url.clone(), &scene.tenant, &scene.profiles);
 
-    let sara = open(&profiles.path().join("sara"), 1);
-    sara.login(
-        &url,
-        &tenant.slug,
-        &tenant.caseworker,
-        PASSWORD,
-        "Saras bærbare",
-    )
-    .await?;
-    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
-    let mikkel = open(&profiles.path().join("mikkel"), 2);
-    let me = mikkel
-        .join(Some(&url), &inv.code, "Mikkel", "Mikkels gamle telefon")
+    let (sara, _) = scene.sara().await?;
+    let (mikkel, me) = scene
+        .citizen(
+            &sara,
+            Role::Youth,
+            "Mikkel",
+            None,
+            "mikkel",
+            "Mikkels gamle telefon",
+        )
         .await?;
     sara.sync().await?;
     let thread = sara
@@ -224,24 +286,11 @@ async fn devices_are_linked_refused_and_removed() -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_device_cap_holds() -> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
-    let storage = Storage::Sqlite(data.path().to_owned());
-    let tenant = bootstrap(&storage, "vejle")?;
-    let server = Server::start(storage, &["--citizen-devices", "3"])?;
-    let url = server.url();
-    let profiles = tempfile::tempdir()?;
-    let sara = open(&profiles.path().join("sara"), 1);
-    sara.login(
-        &url,
-        &tenant.slug,
-        &tenant.caseworker,
-        PASSWORD,
-        "Saras bærbare",
-    )
-    .await?;
-    let inv = sara.invite(Role::Youth, "Emma", None, None).await?;
-    let emma = open(&profiles.path().join("emma"), 2);
-    emma.join(Some(&url), &inv.code, "Emma", "Emmas telefon")
+    let scene = Scene::start(&["vejle"], &["--citizen-devices", "3"])?;
+    let (url, tenant, profiles) = (scene.url.clone(), &scene.tenant, &scene.profiles);
+    let (sara, _) = scene.sara().await?;
+    let (emma, _) = scene
+        .citizen(&sara, Role::Youth, "Emma", None, "emma", "Emmas telefon")
         .await?;
     for n in 0..2u8 {
         let extra = open(&profiles.path().join(format!("extra{n}")), 10 + n);
@@ -280,32 +329,24 @@ async fn the_device_cap_holds() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
     use samtale_client::admin::AdminAction;
-    let data = tempfile::tempdir()?;
-    let storage = Storage::Sqlite(data.path().to_owned());
-    let tenant = bootstrap(&storage, "kolding")?;
-    let other = bootstrap(&storage, "fredericia")?;
-    let server = Server::start(storage, &[])?;
-    let url = server.url();
-    let profiles = tempfile::tempdir()?;
-    let admin = open(&profiles.path().join("admin"), 1);
-    admin
-        .login(&url, &tenant.slug, "admin", PASSWORD, "Admins pc")
+    let scene = Scene::start(&["kolding", "fredericia"], &[])?;
+    let (url, tenant, profiles) = (scene.url.clone(), &scene.tenant, &scene.profiles);
+    let other = "fredericia";
+    let (admin, _) = scene
+        .staff("admin", &tenant.slug, "admin", "Admins pc")
         .await?;
-    let sara = open(&profiles.path().join("sara"), 2);
-    let sara_me = sara
-        .login(
-            &url,
-            &tenant.slug,
-            &tenant.caseworker,
-            PASSWORD,
-            "Saras bærbare",
+    let (sara, sara_me) = scene.sara().await?;
+    let (mikkel, me) = scene
+        .citizen(
+            &sara,
+            Role::Youth,
+            "Mikkel",
+            None,
+            "mikkel",
+            "Mikkels telefon",
         )
         .await?;
-    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
-    let mikkel = std::sync::Arc::new(open(&profiles.path().join("mikkel"), 3));
-    let me = mikkel
-        .join(Some(&url), &inv.code, "Mikkel", "Mikkels telefon")
-        .await?;
+    let mikkel = std::sync::Arc::new(mikkel);
     sara.sync().await?;
     let thread = sara
         .create_thread(ThreadKind::Youth, vec![me.user.clone()])
@@ -325,7 +366,7 @@ async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
     );
     let stranger = open(&profiles.path().join("other-admin"), 4);
     stranger
-        .login(&url, &other.slug, "admin", PASSWORD, "Andens pc")
+        .login(&url, other, "admin", PASSWORD, "Andens pc")
         .await?;
     let refused = stranger
         .admin_act(&me.user, AdminAction::Disable)
@@ -439,36 +480,31 @@ async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
 /// codes, and the new chain links devices as the first did.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_youth_who_lost_his_phone_is_invited_again() -> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
-    let storage = Storage::Sqlite(data.path().to_owned());
-    let tenant = bootstrap(&storage, "horsens")?;
-    let server = Server::start(storage, &[])?;
-    let url = server.url();
-    let profiles = tempfile::tempdir()?;
-    let admin = open(&profiles.path().join("admin"), 1);
-    admin
-        .login(&url, &tenant.slug, "admin", PASSWORD, "Admins pc")
+    let scene = Scene::start(&["horsens"], &[])?;
+    let (url, tenant, profiles) = (scene.url.clone(), &scene.tenant, &scene.profiles);
+    let (admin, _) = scene
+        .staff("admin", &tenant.slug, "admin", "Admins pc")
         .await?;
-    let sara = open(&profiles.path().join("sara"), 2);
-    sara.login(
-        &url,
-        &tenant.slug,
-        &tenant.caseworker,
-        PASSWORD,
-        "Saras bærbare",
-    )
-    .await?;
-    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
-    let lost = open(&profiles.path().join("mikkel"), 3);
-    let me = lost
-        .join(Some(&url), &inv.code, "Mikkel", "Mikkels telefon")
+    let (sara, _) = scene.sara().await?;
+    let (lost, me) = scene
+        .citizen(
+            &sara,
+            Role::Youth,
+            "Mikkel",
+            None,
+            "mikkel",
+            "Mikkels telefon",
+        )
         .await?;
-    let pinv = sara
-        .invite(Role::Parent, "Hanne", Some(me.user.clone()), None)
-        .await?;
-    let hanne = open(&profiles.path().join("hanne"), 4);
-    let hanne_me = hanne
-        .join(Some(&url), &pinv.code, "Hanne", "Hannes telefon")
+    let (hanne, hanne_me) = scene
+        .citizen(
+            &sara,
+            Role::Parent,
+            "Hanne",
+            Some(me.user.clone()),
+            "hanne",
+            "Hannes telefon",
+        )
         .await?;
     sara.sync().await?;
     let thread = sara
@@ -565,30 +601,21 @@ async fn a_youth_who_lost_his_phone_is_invited_again() -> anyhow::Result<()> {
 /// first device in the old chain would be refused).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caseworker_whose_last_device_was_removed_starts_a_new_chain() -> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
-    let storage = Storage::Sqlite(data.path().to_owned());
-    let tenant = bootstrap(&storage, "silkeborg")?;
-    let server = Server::start(storage, &[])?;
-    let url = server.url();
-    let profiles = tempfile::tempdir()?;
-    let admin = open(&profiles.path().join("admin"), 1);
-    admin
-        .login(&url, &tenant.slug, "admin", PASSWORD, "Admins pc")
+    let scene = Scene::start(&["silkeborg"], &[])?;
+    let (url, tenant, profiles) = (scene.url.clone(), &scene.tenant, &scene.profiles);
+    let (admin, _) = scene
+        .staff("admin", &tenant.slug, "admin", "Admins pc")
         .await?;
-    let sara = open(&profiles.path().join("sara"), 2);
-    let sara_me = sara
-        .login(
-            &url,
-            &tenant.slug,
-            &tenant.caseworker,
-            PASSWORD,
-            "Saras bærbare",
+    let (sara, sara_me) = scene.sara().await?;
+    let (mikkel, me) = scene
+        .citizen(
+            &sara,
+            Role::Youth,
+            "Mikkel",
+            None,
+            "mikkel",
+            "Mikkels telefon",
         )
-        .await?;
-    let inv = sara.invite(Role::Youth, "Mikkel", None, None).await?;
-    let mikkel = open(&profiles.path().join("mikkel"), 3);
-    let me = mikkel
-        .join(Some(&url), &inv.code, "Mikkel", "Mikkels telefon")
         .await?;
     sara.sync().await?;
     let thread = sara
