@@ -5,83 +5,11 @@
 
 use std::time::Duration;
 
-use samtale_client::{Account, Client, ClientError, DeviceTrust};
+use samtale_client::{Client, ClientError, DeviceTrust};
+use samtale_proto::ErrorCode;
 use samtale_proto::api::{Role, ThreadKind};
-use samtale_proto::{ErrorCode, UserId};
-use samtale_tests::{PASSWORD, Server, Storage, Tenant, bootstrap, eventually};
-
-fn open(dir: &std::path::Path, byte: u8) -> Client {
-    Client::open(dir, &[byte; 32]).expect("open profile")
-}
-
-/// A real server with its municipalities, and a directory for the test's profiles.
-struct Scene {
-    url: String,
-    tenant: Tenant,
-    profiles: tempfile::TempDir,
-    _server: Server,
-    _data: tempfile::TempDir,
-}
-
-impl Scene {
-    /// A server on its own SQLite directory; `slugs[0]` is the municipality the test works in.
-    fn start(slugs: &[&str], args: &[&str]) -> anyhow::Result<Scene> {
-        let data = tempfile::tempdir()?;
-        let storage = Storage::Sqlite(data.path().to_owned());
-        let mut tenants = Vec::new();
-        for slug in slugs {
-            tenants.push(bootstrap(&storage, slug)?);
-        }
-        let server = Server::start(storage, args)?;
-        Ok(Scene {
-            url: server.url(),
-            tenant: tenants.remove(0),
-            profiles: tempfile::tempdir()?,
-            _server: server,
-            _data: data,
-        })
-    }
-
-    fn open(&self, profile: &str) -> Client {
-        open(&self.profiles.path().join(profile), 7)
-    }
-
-    /// A staff member of `slug` logged in on a new profile.
-    async fn staff(
-        &self,
-        profile: &str,
-        slug: &str,
-        username: &str,
-        device: &str,
-    ) -> anyhow::Result<(Client, Account)> {
-        let c = self.open(profile);
-        let me = c.login(&self.url, slug, username, PASSWORD, device).await?;
-        Ok((c, me))
-    }
-
-    /// The municipality's caseworker Sara, on her laptop.
-    async fn sara(&self) -> anyhow::Result<(Client, Account)> {
-        let t = &self.tenant;
-        self.staff("sara", &t.slug, &t.caseworker, "Saras bærbare")
-            .await
-    }
-
-    /// Invited by `by` and joined on a new profile.
-    async fn citizen(
-        &self,
-        by: &Client,
-        role: Role,
-        name: &str,
-        youth: Option<UserId>,
-        profile: &str,
-        device: &str,
-    ) -> anyhow::Result<(Client, Account)> {
-        let inv = by.invite(role, name, youth, None).await?;
-        let c = self.open(profile);
-        let me = c.join(Some(&self.url), &inv.code, name, device).await?;
-        Ok((c, me))
-    }
-}
+use samtale_tests::scene::{Scene, open};
+use samtale_tests::{PASSWORD, eventually};
 
 fn texts(c: &Client, thread: &samtale_proto::ThreadId) -> anyhow::Result<Vec<String>> {
     Ok(c.messages(thread, 500)?

@@ -142,6 +142,7 @@ impl World {
         let payload = serde_json::to_vec(&MessagePayload {
             v: 1,
             text: text.into(),
+            care: None,
         })
         .expect("json");
         let to = Recipient::from_keys(&self.sara_keys).expect("keys");

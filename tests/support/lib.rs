@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 
 pub mod app;
 pub mod liar;
+pub mod scene;
 pub mod webdriver;
 
 pub const PASSWORD: &str = "korrekt-hest-batteri";

@@ -7,8 +7,10 @@
 //! The app keeps its key in the OS key store instead; a key file is only as safe as the account
 //! that can read it.
 
+mod care;
 mod key;
 mod print;
+mod print_care;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -154,6 +156,8 @@ enum Command {
     Alerts,
     /// After an administrator reset someone's keys: you compared safety codes with them.
     ConfirmCodes { user: String },
+    #[command(flatten)]
+    Care(care::CareCommand),
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -405,6 +409,7 @@ async fn run(cli: Cli) -> Result<()> {
             out.done("confirmed")
         }
         Command::Admin { action } => admin(&client, action, &out).await,
+        Command::Care(command) => care::run(&client, command, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

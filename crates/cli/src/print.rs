@@ -14,7 +14,7 @@ pub struct Printer {
 }
 
 impl Printer {
-    fn json<T: Serialize + ?Sized>(&self, v: &T) -> Result<()> {
+    pub(crate) fn json<T: Serialize + ?Sized>(&self, v: &T) -> Result<()> {
         println!("{}", serde_json::to_string(v)?);
         Ok(())
     }

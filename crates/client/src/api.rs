@@ -153,11 +153,24 @@ impl Api {
         )
         .await
     }
+    /// Posts an envelope for every member of its thread, or with `to` (comma-separated user
+    /// ids) for those only.
     pub async fn post_envelope(
         &self,
         env: &SealedEnvelope,
+        to: Option<&str>,
     ) -> Result<PostEnvelopeResponse, ClientError> {
-        self.post("/v1/envelopes", env).await
+        match to {
+            None => self.post("/v1/envelopes", env).await,
+            Some(to) => {
+                self.send(
+                    self.request(Method::POST, "/v1/envelopes")
+                        .query(&[("to", to)])
+                        .json(env),
+                )
+                .await
+            }
+        }
     }
     pub async fn post_receipts(&self, req: &ReceiptRequest) -> Result<(), ClientError> {
         self.post("/v1/receipts", req).await

@@ -6,7 +6,7 @@
 //! app-lock PIN).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
@@ -65,6 +65,8 @@ pub struct Client {
     pub(crate) pin_gate: tokio::sync::Mutex<()>,
     /// No PIN try before this (monotonic, so changing the clock does not skip a wait).
     pub(crate) pin_not_before: Mutex<Option<std::time::Instant>>,
+    /// See [`Client::clock_ms`].
+    pub(crate) clock_shift: AtomicI64,
 }
 
 impl Client {
@@ -91,6 +93,7 @@ impl Client {
             locked: AtomicBool::new(locked),
             pin_gate: tokio::sync::Mutex::new(()),
             pin_not_before: Mutex::new(pin_not_before),
+            clock_shift: AtomicI64::new(clock_shift_from_env()),
         })
     }
 
@@ -140,6 +143,20 @@ impl Client {
         db::set_meta(&self.db(), meta::SETTINGS, &json)
     }
 
+    /// The time this device's user lives by, for what is dated in a conversation (an
+    /// envelope's send time, check-in slots): the system clock, shifted by
+    /// `SAMTALE_CLOCK_SHIFT_MS` or [`Client::set_clock_shift`]. Demos and tests use the shift to
+    /// live a plan's weeks in a minute. It moves nothing a server trusts (a device can always
+    /// claim any send time); sessions and links keep the system clock.
+    pub fn clock_ms(&self) -> i64 {
+        now_ms().saturating_add(self.clock_shift.load(Ordering::Relaxed))
+    }
+
+    /// Shifts [`Client::clock_ms`] by `ms` from the system clock.
+    pub fn set_clock_shift(&self, ms: i64) {
+        self.clock_shift.store(ms, Ordering::Relaxed);
+    }
+
     pub fn is_signed_in(&self) -> bool {
         self.session
             .lock()
@@ -176,6 +193,14 @@ pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The shift of the user's clock from `SAMTALE_CLOCK_SHIFT_MS`, for a new [`Client`].
+fn clock_shift_from_env() -> i64 {
+    std::env::var("SAMTALE_CLOCK_SHIFT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
 }
 

@@ -12,10 +12,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use samtale_crypto::CryptoError;
 use samtale_crypto::invite::{ProofRole, proof_key, verify_proof};
 use samtale_proto::api::{DeviceInfo, ThreadInfo, receipt_bytes};
+use samtale_proto::care::Care;
 use samtale_proto::invite::ProofKind;
-use samtale_proto::payload::MessagePayload;
+use samtale_proto::payload::{MessagePayload, PlainPayload};
 use samtale_proto::{B64, DeviceId, EnvelopeId, ReceiptKind, SealedEnvelope, ThreadId, UserId};
 
+use crate::checkins::{self, describe_plan};
 use crate::devices;
 use crate::engine::{Session, fresh, now_ms};
 use crate::error::ClientError;
@@ -337,15 +339,30 @@ pub fn apply_envelope(
         Err(e) => return Err(e.into()),
     };
     let text = match serde_json::from_slice::<MessagePayload>(&plaintext) {
-        Ok(p) => p.text,
-        Err(_) => {
-            notice(
-                conn,
-                &thread,
-                &format!("En besked fra {name} kunne ikke læses af denne version af Samtale."),
-            )?;
-            return Ok(Applied::Done(thread));
+        Ok(MessagePayload {
+            care: Some(care), ..
+        }) => {
+            return match care {
+                Care::CheckInPlan(p) => {
+                    checkins::apply::plan(conn, h, &p, &describe_plan(&p), &name)
+                }
+                Care::CheckIn(a) => checkins::apply::answer(conn, h, &a),
+                Care::Event(e) => checkins::apply::event(conn, h, &e, &name),
+            };
         }
+        Ok(p) => p.text,
+        // A care item of a newer version: its plain text is what this version can show.
+        Err(_) => match serde_json::from_slice::<PlainPayload>(&plaintext) {
+            Ok(p) => p.text,
+            Err(_) => {
+                notice(
+                    conn,
+                    &thread,
+                    &format!("En besked fra {name} kunne ikke læses af denne version af Samtale."),
+                )?;
+                return Ok(Applied::Done(thread));
+            }
+        },
     };
     conn.execute(
         "INSERT INTO messages (id, thread_id, sender, sender_device, kind, body, sent_at, received_at, state)

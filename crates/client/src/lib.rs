@@ -16,6 +16,7 @@
 //! linking   linking a new device from an existing one; listing and removing own devices
 //! query     views for the screens, search
 //! caseload  a caseworker's youths and families, grouped from the threads
+//! checkins  smiley check-in plans, answers, a youth's timeline with events, patterns, flags
 //! live      WebSocket loop with reconnect and backoff
 //! lock      the app-lock PIN
 //! admin     an administrator's actions on accounts (devices, sessions, resets)
@@ -25,6 +26,7 @@ mod account;
 pub mod admin;
 pub mod api;
 pub mod caseload;
+pub mod checkins;
 pub mod db;
 mod devices;
 mod engine;
@@ -42,6 +44,8 @@ pub mod views;
 
 pub use engine::{Client, DB_FILE};
 pub use error::ClientError;
+/// The care tools' view models (shared with the UI).
+pub use samtale_ipc::care;
 pub use views::*;
 
 /// A new random key for a local database, for embedders creating a profile.

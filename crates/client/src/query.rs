@@ -278,7 +278,7 @@ impl Client {
     }
 }
 
-fn members(conn: &Connection, thread: &str) -> Result<Vec<MemberView>, ClientError> {
+pub(crate) fn members(conn: &Connection, thread: &str) -> Result<Vec<MemberView>, ClientError> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.display_name, u.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.thread_id = ?1 ORDER BY u.display_name",
     )?;

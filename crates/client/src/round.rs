@@ -156,21 +156,21 @@ impl Client {
     }
 
     async fn push_one(&self, s: &Session, id: &str) -> Result<Pushed, ClientError> {
-        let row: Option<(String, u32)> = {
+        let row: Option<(String, u32, Option<String>)> = {
             let db = self.db();
             rusqlite::OptionalExtension::optional(db.query_row(
-                "SELECT envelope, attempts FROM outbox WHERE envelope_id = ?1",
+                "SELECT envelope, attempts, recipients FROM outbox WHERE envelope_id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?)),
             ))?
         };
-        let Some((json, attempts)) = row else {
+        let Some((json, attempts, to)) = row else {
             return Ok(Pushed::Ok);
         };
         let envelope: SealedEnvelope =
             serde_json::from_str(&json).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let thread = envelope.header.thread.clone();
-        match s.api.post_envelope(&envelope).await {
+        match s.api.post_envelope(&envelope, to.as_deref()).await {
             Ok(_) => {
                 let db = self.db();
                 let tx = db.unchecked_transaction()?;

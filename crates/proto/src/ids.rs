@@ -128,6 +128,11 @@ id_type!(
     /// A new device's request to be linked to an account, chosen by the new device.
     LinkId
 );
+id_type!(
+    /// A care item inside a conversation (a check-in plan, a timeline event), chosen by the
+    /// device that makes it; later revisions of the item keep the id.
+    CareId
+);
 
 #[cfg(test)]
 mod tests {

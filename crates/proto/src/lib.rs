@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod bytes;
+pub mod care;
 pub mod devices;
 pub mod envelope;
 pub mod error;
@@ -23,7 +24,9 @@ pub use bytes::B64;
 pub use envelope::{EnvelopeHeader, PayloadKind, SealedEnvelope};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{EventBody, InboxEvent, InboxPage, ReceiptKind, WsFrame};
-pub use ids::{DeviceId, EnvelopeId, IdError, InvitationId, LinkId, TenantId, ThreadId, UserId};
+pub use ids::{
+    CareId, DeviceId, EnvelopeId, IdError, InvitationId, LinkId, TenantId, ThreadId, UserId,
+};
 pub use payload::MessagePayload;
 
 /// Version of the envelope format and of the `/v1` HTTP API.

@@ -1133,6 +1133,7 @@ fn message_payload() {
         MessagePayload {
             v: 1,
             text: "Hej Mikkel! Husk mødet på torsdag kl. 14 på rådhuset. 😊".to_owned(),
+            care: None,
         }
     );
 }
@@ -1317,6 +1318,7 @@ fn responses_accept_unknown_fields() {
     assert_accepts_unknown_field(&MessagePayload {
         v: 1,
         text: "Hej".to_owned(),
+        care: None,
     });
 }
 

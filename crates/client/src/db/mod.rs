@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("v1.sql"),
     include_str!("v2.sql"),
     include_str!("v3.sql"),
+    include_str!("v4.sql"),
 ];
 
 /// Opens (creating if needed) the encrypted database and brings it to the newest schema.

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use samtale_proto::api::{AckRequest, PostEnvelopeResponse, ReceiptRequest};
 use samtale_proto::{
     ErrorCode, EventBody, InboxPage, MAX_CIPHERTEXT_BYTES, MAX_PAGE, PROTOCOL_VERSION,
-    SealedEnvelope,
+    SealedEnvelope, UserId,
 };
 use serde::Deserialize;
 
@@ -18,11 +18,21 @@ use crate::error::{ApiError, ApiJson};
 use crate::state::AppState;
 use crate::store::{PutOutcome, Store};
 
+/// `?to=USER,USER`: the members an envelope is for, when not all of them (a caseworker's note
+/// sealed to staff). The sender is always one of them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostQuery {
+    to: Option<String>,
+}
+
 pub async fn post_envelope<S: Store>(
     State(st): State<AppState<S>>,
     caller: Caller,
+    q: Result<Query<PostQuery>, axum::extract::rejection::QueryRejection>,
     ApiJson(env): ApiJson<SealedEnvelope>,
 ) -> Result<(StatusCode, Json<PostEnvelopeResponse>), ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let h = &env.header;
     if h.v != PROTOCOL_VERSION {
         return Err(ApiError::bad_request(format!(
@@ -44,6 +54,10 @@ pub async fn post_envelope<S: Store>(
         ));
     }
     visible_thread(&st, &caller, &h.thread).await?;
+    let only = match q.to.as_deref() {
+        None => None,
+        Some(list) => Some(recipients(&st, list, &caller, &h.thread).await?),
+    };
     let device = st
         .store
         .device(&caller.device)
@@ -57,7 +71,10 @@ pub async fn post_envelope<S: Store>(
         )
     })?;
     let digest = samtale_crypto::ciphertext_digest(env.ciphertext.as_slice());
-    let (outcome, fanout) = st.store.put_envelope(&env, &digest, now_ms()).await?;
+    let (outcome, fanout) = st
+        .store
+        .put_envelope_for(&env, &digest, now_ms(), only.as_deref())
+        .await?;
     match outcome {
         PutOutcome::Stored => {
             st.hub.notify(&fanout);
@@ -73,6 +90,31 @@ pub async fn post_envelope<S: Store>(
             "this envelope id is already used by a different envelope",
         )),
     }
+}
+
+/// The members `list` names (comma-separated user ids), with the sender; each must be a
+/// member of the thread.
+async fn recipients<S: Store>(
+    st: &AppState<S>,
+    list: &str,
+    caller: &Caller,
+    thread: &samtale_proto::ThreadId,
+) -> Result<Vec<UserId>, ApiError> {
+    let members = st.store.thread_members(thread).await?;
+    let mut out = vec![caller.user.id.clone()];
+    for part in list.split(',').filter(|p| !p.is_empty()) {
+        let user = UserId::parse(part)
+            .map_err(|_| ApiError::bad_request(format!("{part:?} in `to` is not a user id")))?;
+        if !members.contains(&user) {
+            return Err(ApiError::bad_request(format!(
+                "{user} in `to` is not in this conversation"
+            )));
+        }
+        if !out.contains(&user) {
+            out.push(user);
+        }
+    }
+    Ok(out)
 }
 
 /// Most envelopes one receipt may name.

@@ -227,12 +227,24 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Users who share at least one thread with `user` (not including `user`).
     fn contacts_of(&self, user: &UserId) -> impl Future<Output = R<Vec<UserId>>> + Send;
 
-    /// Stores the envelope once and appends it to the inbox of every current member of its thread.
+    /// Stores the envelope once and appends it to the inbox of every current member of its
+    /// thread.
     fn put_envelope(
         &self,
         envelope: &SealedEnvelope,
         digest: &[u8; 32],
         at_ms: i64,
+    ) -> impl Future<Output = R<(PutOutcome, Fanout)>> + Send {
+        self.put_envelope_for(envelope, digest, at_ms, None)
+    }
+    /// Like [`Store::put_envelope`], but with `only`, to those current members only (a
+    /// caseworker's note sealed to staff): others never see that it exists.
+    fn put_envelope_for(
+        &self,
+        envelope: &SealedEnvelope,
+        digest: &[u8; 32],
+        at_ms: i64,
+        only: Option<&[UserId]>,
     ) -> impl Future<Output = R<(PutOutcome, Fanout)>> + Send;
     fn envelope_thread(&self, id: &EnvelopeId) -> impl Future<Output = R<Option<ThreadId>>> + Send;
     /// Appends a non-envelope event to each user's inbox.

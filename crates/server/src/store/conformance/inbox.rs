@@ -12,6 +12,33 @@ use super::{
 };
 use crate::store::{PutOutcome, Store};
 
+/// An envelope for some members only reaches those of them who are members, and never the
+/// others: a caseworker's note stays out of the youth's inbox.
+pub async fn check_envelope_for_some<S: Store>(store: &S) {
+    let t = make_tenant(store).await;
+    let cw = make_staff(store, &t, Role::Caseworker).await;
+    let cw_dev = make_device(store, &cw).await;
+    let colleague = make_staff(store, &t, Role::Caseworker).await;
+    let y = make_citizen(store, &t, Role::Youth).await;
+    let outsider = make_citizen(store, &t, Role::Youth).await;
+    let thread = make_thread(store, &t, &cw, &[&cw, &colleague, &y]).await;
+    let (env, digest) = new_envelope(&thread.id, &cw, &cw_dev, b"staff note");
+    let only = [cw.id.clone(), colleague.id.clone(), outsider.id.clone()];
+    let at = now_ms();
+    let (outcome, fanout) = ok(
+        store.put_envelope_for(&env, &digest, at, Some(&only)).await,
+        "put for some",
+    );
+    assert_eq!(outcome, PutOutcome::Stored);
+    let seq = |u: &UserId| fanout.iter().find(|(f, _)| f == u).map(|(_, s)| *s);
+    assert!(seq(&cw.id).is_some() && seq(&colleague.id).is_some());
+    assert_eq!((seq(&y.id), seq(&outsider.id)), (None, None));
+    let has = |events: Vec<InboxEvent>| events.iter().any(|e| e.body == envelope_event(&env));
+    assert!(has(inbox_all(store, &colleague.id).await));
+    assert!(!has(inbox_all(store, &y.id).await));
+    assert!(inbox_all(store, &outsider.id).await.is_empty());
+}
+
 /// Envelopes are stored once and fanned out to the members; retries and clashes change nothing.
 pub async fn check_envelopes<S: Store>(store: &S) {
     let t = make_tenant(store).await;

@@ -47,7 +47,8 @@ use super::{Device, Invitation, PutOutcome, Session, Store, StoreError, Tenant, 
 pub use audit::check_audit;
 pub use devices::{check_device_logins, check_devices};
 pub use inbox::{
-    check_ack_and_purge, check_envelopes, check_inbox_paging, check_purge_keeps_unacked,
+    check_ack_and_purge, check_envelope_for_some, check_envelopes, check_inbox_paging,
+    check_purge_keeps_unacked,
 };
 pub use invitations::{check_invitations, check_redeem_atomicity};
 pub use sessions::check_sessions;
@@ -79,6 +80,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_threads(store).await;
     check_set_members(store).await;
     check_envelopes(store).await;
+    check_envelope_for_some(store).await;
     check_inbox_paging(store).await;
     check_concurrent_writes(store).await;
     check_ack_and_purge(store).await;

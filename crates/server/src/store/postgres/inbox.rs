@@ -15,6 +15,7 @@ pub(super) async fn put_envelope(
     envelope: &SealedEnvelope,
     digest: &[u8; 32],
     at_ms: i64,
+    only: Option<&[UserId]>,
 ) -> Result<(PutOutcome, Fanout), StoreError> {
     let header = codec::to_json(&envelope.header)?;
     let eid = envelope.header.id.as_str();
@@ -41,7 +42,10 @@ pub(super) async fn put_envelope(
         .await
         .map_err(backend)?;
         if inserted.is_some() {
-            let all = members(&tx, tid).await?;
+            let mut all = members(&tx, tid).await?;
+            if let Some(only) = only {
+                all.retain(|m| only.contains(m));
+            }
             let fanout = fan_out(&tx, &all, at_ms, Some(eid), None).await?;
             tx.commit().await.map_err(backend)?;
             return Ok((PutOutcome::Stored, fanout));

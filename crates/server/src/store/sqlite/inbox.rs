@@ -16,8 +16,10 @@ pub(super) async fn put_envelope(
     envelope: &SealedEnvelope,
     digest: &[u8; 32],
     at_ms: i64,
+    only: Option<&[UserId]>,
 ) -> Result<(PutOutcome, Fanout), StoreError> {
     let header = codec::to_json(&envelope.header)?;
+    let only = only.map(<[UserId]>::to_vec);
     let eid = envelope.header.id.clone();
     let tid = envelope.header.thread.clone();
     let ciphertext = envelope.ciphertext.0.clone();
@@ -38,7 +40,10 @@ pub(super) async fn put_envelope(
         )
         .and_then(|mut s| s.execute(params![eid.as_str(), tid.as_str(), &digest[..], header, ciphertext, signature, at_ms]))
         .map_err(backend)?;
-        let all = members(conn, tid.as_str())?;
+        let mut all = members(conn, tid.as_str())?;
+        if let Some(only) = &only {
+            all.retain(|m| only.contains(m));
+        }
         let fanout = fan_out(conn, &all, at_ms, Some(eid.as_str()), None)?;
         Ok((PutOutcome::Stored, fanout))
     })

@@ -488,13 +488,14 @@ impl Store for SqliteStore {
         threads::contacts_of(self, user).await
     }
 
-    async fn put_envelope(
+    async fn put_envelope_for(
         &self,
         envelope: &SealedEnvelope,
         digest: &[u8; 32],
         at_ms: i64,
+        only: Option<&[UserId]>,
     ) -> Result<(PutOutcome, Fanout), StoreError> {
-        inbox::put_envelope(self, envelope, digest, at_ms).await
+        inbox::put_envelope(self, envelope, digest, at_ms, only).await
     }
 
     async fn envelope_thread(&self, eid: &EnvelopeId) -> Result<Option<ThreadId>, StoreError> {

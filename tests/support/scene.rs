@@ -1,0 +1,83 @@
+//! A scene for engine-level end-to-end tests: a real server process on its own SQLite
+//! directory with bootstrapped municipalities, a directory for the test's profiles, and the
+//! people most tests start from (the caseworker Sara, citizens she invites).
+
+use samtale_client::{Account, Client};
+use samtale_proto::UserId;
+use samtale_proto::api::Role;
+
+use crate::{PASSWORD, Server, Storage, Tenant, bootstrap};
+
+/// Opens (creating) a profile with a database key made of `byte`.
+pub fn open(dir: &std::path::Path, byte: u8) -> Client {
+    Client::open(dir, &[byte; 32]).expect("open profile")
+}
+
+/// A real server with its municipalities, and a directory for the test's profiles.
+pub struct Scene {
+    pub url: String,
+    pub tenant: Tenant,
+    pub profiles: tempfile::TempDir,
+    pub server: Server,
+    _data: tempfile::TempDir,
+}
+
+impl Scene {
+    /// A server on its own SQLite directory; `slugs[0]` is the municipality the test works in.
+    pub fn start(slugs: &[&str], args: &[&str]) -> anyhow::Result<Scene> {
+        let data = tempfile::tempdir()?;
+        let storage = Storage::Sqlite(data.path().to_owned());
+        let mut tenants = Vec::new();
+        for slug in slugs {
+            tenants.push(bootstrap(&storage, slug)?);
+        }
+        let server = Server::start(storage, args)?;
+        Ok(Scene {
+            url: server.url(),
+            tenant: tenants.remove(0),
+            profiles: tempfile::tempdir()?,
+            server,
+            _data: data,
+        })
+    }
+
+    pub fn open(&self, profile: &str) -> Client {
+        open(&self.profiles.path().join(profile), 7)
+    }
+
+    /// A staff member of `slug` logged in on a new profile.
+    pub async fn staff(
+        &self,
+        profile: &str,
+        slug: &str,
+        username: &str,
+        device: &str,
+    ) -> anyhow::Result<(Client, Account)> {
+        let c = self.open(profile);
+        let me = c.login(&self.url, slug, username, PASSWORD, device).await?;
+        Ok((c, me))
+    }
+
+    /// The municipality's caseworker Sara, on her laptop.
+    pub async fn sara(&self) -> anyhow::Result<(Client, Account)> {
+        let t = &self.tenant;
+        self.staff("sara", &t.slug, &t.caseworker, "Saras bærbare")
+            .await
+    }
+
+    /// Invited by `by` and joined on a new profile.
+    pub async fn citizen(
+        &self,
+        by: &Client,
+        role: Role,
+        name: &str,
+        youth: Option<UserId>,
+        profile: &str,
+        device: &str,
+    ) -> anyhow::Result<(Client, Account)> {
+        let inv = by.invite(role, name, youth, None).await?;
+        let c = self.open(profile);
+        let me = c.join(Some(&self.url), &inv.code, name, device).await?;
+        Ok((c, me))
+    }
+}
