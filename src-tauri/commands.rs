@@ -48,7 +48,16 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         alerts,
         mark_alerts_seen,
         confirm_codes,
-        ready
+        ready,
+        crate::care::plans,
+        crate::care::save_plan,
+        crate::care::set_plan_status,
+        crate::care::due_check_ins,
+        crate::care::answer_check_in,
+        crate::care::timeline,
+        crate::care::record_event,
+        crate::care::youth_flags,
+        crate::care::set_flag_rules
     ]
 }
 

@@ -2,12 +2,14 @@
 //! store that holds the database key, notifications, and the window. Everything else is one
 //! call into the client engine (`samtale-client`):
 //!
-//! - [`commands`]: the commands the UI invokes, one line each into the engine;
+//! - [`commands`]: the commands the UI invokes, one line each into the engine, and [`care`]
+//!   those of the care tools;
 //! - [`shell`]: the state they share (the engine once the profile is open, the key-store error
 //!   when there is none) and the engine's live loop;
 //! - [`keystore`]: the database key in the OS key store, or from `SAMTALE_DB_KEY` for tests;
 //! - [`events`]: engine events to Tauri events, and calm notifications without content.
 
+pub mod care;
 pub mod commands;
 pub mod events;
 pub mod keystore;

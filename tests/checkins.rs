@@ -16,12 +16,7 @@ const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 const DAY: i64 = 24 * HOUR;
 
-fn real_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+use samtale_tests::now_ms as real_now;
 
 /// Sets `c`'s clock to read `at`.
 fn live_at(c: &Client, at: i64) {
@@ -59,16 +54,7 @@ fn invalid(r: Result<impl std::fmt::Debug, ClientError>) -> String {
 async fn three_weeks_of_check_ins() -> anyhow::Result<()> {
     let mut scene = Scene::start(&["aarhus"], &[])?;
     let (sara, _) = scene.sara().await?;
-    let (mikkel, me) = scene
-        .citizen(
-            &sara,
-            Role::Youth,
-            "Mikkel",
-            None,
-            "mikkel",
-            "Mikkels telefon",
-        )
-        .await?;
+    let (mikkel, me) = scene.mikkel(&sara).await?;
     let (mette, mor) = scene
         .citizen(
             &sara,

@@ -264,16 +264,7 @@ async fn an_administrator_resets_disables_and_revokes() -> anyhow::Result<()> {
         .staff("admin", &tenant.slug, "admin", "Admins pc")
         .await?;
     let (sara, sara_me) = scene.sara().await?;
-    let (mikkel, me) = scene
-        .citizen(
-            &sara,
-            Role::Youth,
-            "Mikkel",
-            None,
-            "mikkel",
-            "Mikkels telefon",
-        )
-        .await?;
+    let (mikkel, me) = scene.mikkel(&sara).await?;
     let mikkel = std::sync::Arc::new(mikkel);
     sara.sync().await?;
     let thread = sara
@@ -535,16 +526,7 @@ async fn a_caseworker_whose_last_device_was_removed_starts_a_new_chain() -> anyh
         .staff("admin", &tenant.slug, "admin", "Admins pc")
         .await?;
     let (sara, sara_me) = scene.sara().await?;
-    let (mikkel, me) = scene
-        .citizen(
-            &sara,
-            Role::Youth,
-            "Mikkel",
-            None,
-            "mikkel",
-            "Mikkels telefon",
-        )
-        .await?;
+    let (mikkel, me) = scene.mikkel(&sara).await?;
     sara.sync().await?;
     let thread = sara
         .create_thread(ThreadKind::Youth, vec![me.user.clone()])

@@ -106,6 +106,35 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Noon local time on a date (month 1-12), in ms since the epoch.
+#[cfg(target_arch = "wasm32")]
+pub fn local_noon(year: i32, month: u32, day: u32) -> i64 {
+    js_sys::Date::new_with_year_month_day_hr_min_sec(
+        year as u32,
+        month as i32 - 1,
+        day as i32,
+        12,
+        0,
+        0,
+    )
+    .get_time() as i64
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn local_noon(year: i32, month: u32, day: u32) -> i64 {
+    // UTC off the webview, like `local`.
+    let (y, m) = if month <= 2 {
+        (i64::from(year) - 1, i64::from(month) + 9)
+    } else {
+        (i64::from(year), i64::from(month) - 3)
+    };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + i64::from(day) - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    days * 86_400_000 + 12 * 3_600_000
+}
+
 /// "14.05" (Danish) or "14:05" (English).
 pub fn time(lang: Language, t: &Local) -> String {
     match lang {
@@ -142,6 +171,25 @@ pub fn short(lang: Language, t: &Local, today: &Local) -> String {
     }
 }
 
+/// "23. nov" (Danish) or "Nov 23" (English), whatever the day.
+pub fn date(lang: Language, t: &Local) -> String {
+    let m = t.month.min(11) as usize;
+    match lang {
+        Language::Da => format!("{}. {}", t.day, &MONTHS_DA[m][..3]),
+        Language::En => format!("{} {}", &MONTHS_EN[m][..3], t.day),
+    }
+}
+
+/// "man 23. nov 08.00": a moment in a table.
+pub fn moment(lang: Language, t: &Local) -> String {
+    let w = t.weekday.min(6) as usize;
+    let day = match lang {
+        Language::Da => &DAYS_DA[w][..3],
+        Language::En => &DAYS_EN[w][..3],
+    };
+    format!("{day} {} {}", date(lang, t), time(lang, t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +213,12 @@ mod tests {
         assert_eq!(day(Language::Da, &t, &t, &yesterday), "I dag");
         assert_eq!(day(Language::Da, &yesterday, &later, &yesterday), "I går");
         assert_eq!(short(Language::Da, &t, &later), "23. nov");
+        assert_eq!(moment(Language::Da, &t), "man 23. nov 14.05");
+        let noon = local(local_noon(2026, 11, 23));
+        assert_eq!(
+            (noon.year, noon.month, noon.day, noon.hour),
+            (2026, 10, 23, 12)
+        );
+        assert_eq!(moment(Language::En, &t), "Mon Nov 23 14:05");
     }
 }

@@ -263,6 +263,14 @@ pub fn dir_contains(dir: &Path, needle: &[u8]) -> Result<bool> {
     Ok(false)
 }
 
+/// The system clock in ms since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 /// Runs the `samtale` CLI on a profile with a fixed database key; returns stdout, or the error
 /// with stderr.
 pub fn cli(profile: &Path, args: &[&str]) -> Result<String> {

@@ -80,4 +80,17 @@ impl Scene {
         let me = c.join(Some(&self.url), &inv.code, name, device).await?;
         Ok((c, me))
     }
+
+    /// Sara's youth Mikkel, joined on the profile "mikkel" with his phone.
+    pub async fn mikkel(&self, sara: &Client) -> anyhow::Result<(Client, Account)> {
+        self.citizen(
+            sara,
+            Role::Youth,
+            "Mikkel",
+            None,
+            "mikkel",
+            "Mikkels telefon",
+        )
+        .await
+    }
 }

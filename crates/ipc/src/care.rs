@@ -73,6 +73,8 @@ pub struct DueCheckIn {
     pub note: bool,
     /// His answer so far, if he gave one (answering again replaces it).
     pub answer: Option<AnswerView>,
+    /// Who besides him sees the answer.
+    pub seen_by: Vec<MemberView>,
 }
 
 /// A youth's answer to the slot open now.
@@ -205,4 +207,67 @@ pub struct TimelineView {
 pub struct YouthFlags {
     pub youth: MemberView,
     pub flags: Vec<Flag>,
+}
+
+/// The shell's care commands (see [`crate::commands`] for how commands are named and called).
+pub mod commands {
+    use samtale_proto::care::PlanStatus;
+    use samtale_proto::{CareId, ThreadId, UserId};
+    use serde::{Deserialize, Serialize};
+
+    use super::{EventInput, FlagRules, PlanInput};
+
+    pub const PLANS: &str = "plans";
+    pub const SAVE_PLAN: &str = "save_plan";
+    pub const SET_PLAN_STATUS: &str = "set_plan_status";
+    pub const DUE_CHECK_INS: &str = "due_check_ins";
+    pub const ANSWER_CHECK_IN: &str = "answer_check_in";
+    pub const TIMELINE: &str = "timeline";
+    pub const RECORD_EVENT: &str = "record_event";
+    pub const YOUTH_FLAGS: &str = "youth_flags";
+    pub const SET_FLAG_RULES: &str = "set_flag_rules";
+
+    /// All plans, or one youth's.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PlansArgs {
+        #[serde(default)]
+        pub youth: Option<UserId>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SavePlanArgs {
+        pub thread: ThreadId,
+        pub input: PlanInput,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PlanStatusArgs {
+        pub plan: CareId,
+        pub status: PlanStatus,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct TimelineArgs {
+        pub youth: UserId,
+        pub from_ms: i64,
+        pub to_ms: i64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RecordEventArgs {
+        pub thread: ThreadId,
+        pub input: EventInput,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct FlagRulesArgs {
+        pub youth: UserId,
+        pub rules: FlagRules,
+    }
 }

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use samtale_ipc::care::YouthFlags;
+use samtale_ipc::care::commands::YOUTH_FLAGS;
 use samtale_ipc::commands::CASELOAD;
 use samtale_ipc::views::CaseView;
 use samtale_proto::api::ThreadKind;
@@ -16,11 +18,15 @@ use crate::state::use_ui;
 pub fn CaseList() -> impl IntoView {
     let ui = use_ui();
     let cases: RwSignal<Option<Vec<CaseView>>> = RwSignal::new(None);
+    let flags: RwSignal<Vec<YouthFlags>> = RwSignal::new(Vec::new());
     Effect::new(move |_| {
         ui.changes.track();
         spawn_local(async move {
             if let Ok(list) = invoke::<_, Vec<CaseView>>(CASELOAD, &()).await {
                 cases.set(Some(list));
+            }
+            if let Ok(list) = invoke::<_, Vec<YouthFlags>>(YOUTH_FLAGS, &()).await {
+                flags.set(list);
             }
         });
     });
@@ -32,7 +38,10 @@ pub fn CaseList() -> impl IntoView {
         } else {
             view! {
                 <ul class="cases" aria-labelledby="cases-title">
-                    {list.into_iter().map(|c| view! { <Case case=c /> }).collect_view()}
+                    {list.into_iter().map(|c| {
+                        let mine = c.youth.as_ref().and_then(|y| flags.with(|f| f.iter().find(|f| f.youth.user == y.user).cloned()));
+                        view! { <Case case=c flags=mine /> }
+                    }).collect_view()}
                 </ul>
             }.into_any()
         })}
@@ -40,8 +49,25 @@ pub fn CaseList() -> impl IntoView {
 }
 
 #[component]
-fn Case(case: CaseView) -> impl IntoView {
+fn Case(case: CaseView, flags: Option<YouthFlags>) -> impl IntoView {
     let ui = use_ui();
+    let timeline = RwSignal::new(false);
+    let youth_thread = case
+        .threads
+        .iter()
+        .find(|t| t.kind == ThreadKind::Youth)
+        .map(|t| t.id.clone());
+    let has_plan = flags.is_some();
+    let flag_lines: Vec<String> = flags
+        .as_ref()
+        .map(|f| {
+            f.flags
+                .iter()
+                .map(|x| super::timeline::flag_text(ui.lang.get_untracked(), x))
+                .collect()
+        })
+        .unwrap_or_default();
+    let youth_id = case.youth.as_ref().map(|y| y.user.clone());
     let parents: Vec<String> = case
         .parents
         .iter()
@@ -67,6 +93,7 @@ fn Case(case: CaseView) -> impl IntoView {
             <Show when={let t = threads.clone(); move || t.is_empty()}>
                 <p class="hint">{ui.text(K::NoThreadYet)}</p>
             </Show>
+            {flag_lines.into_iter().map(|l| view! { <p class="flag-line" role="note">"⚑ "{l}</p> }).collect_view()}
             <div class="row">
                 {threads.into_iter().map(|t| {
                     let label = match t.kind {
@@ -85,7 +112,16 @@ fn Case(case: CaseView) -> impl IntoView {
                         </button>
                     }
                 }).collect_view()}
+                <Show when=move || has_plan>
+                    <button class="case-thread case-timeline" on:click=move |_| timeline.set(true)>{ui.text(K::Timeline)}</button>
+                </Show>
             </div>
+            <Show when=move || timeline.get()>
+                {
+                    let (youth, thread) = (youth_id.clone(), youth_thread.clone());
+                    move || youth.clone().map(|y| view! { <super::timeline::TimelinePanel youth=y thread=thread.clone() open=timeline /> })
+                }
+            </Show>
         </li>
     }
 }

@@ -118,6 +118,7 @@ pub fn Conversation(
                 <button class="back ghost" on:click=move |_| selected.set(None)>{ui.text(K::Back)}</button>
                 <h2 id="conversation-title">{title}</h2>
             </header>
+            <super::plan::PlanBar thread=thread.clone() threads=threads />
             <ol class="messages" aria-live="polite" aria-busy=move || loading_older.get().to_string() node_ref=list on:scroll=on_scroll tabindex="0" aria-labelledby="conversation-title">
                 <Show when=move || has_older.get()>
                     <li class="older"><span role="status">{move || if loading_older.get() { ui.tr(K::LoadingOlder) } else { ui.tr(K::ScrollForOlder) }}</span></li>
@@ -197,6 +198,17 @@ fn rows(ui: Ui, list: &[MessageView]) -> Vec<Row> {
 fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
     if m.kind == "notice" {
         return view! { <li class="notice">{m.body.clone()}</li> }.into_any();
+    }
+    if m.kind == "check_in_plan" {
+        // A plan made or changed: a card in the middle, like a notice, with who did it.
+        return view! {
+            <li class="plan-card">
+                <span class="sender">{m.sender_name.clone()}</span>
+                <p class="text">{m.body.clone()}</p>
+                <span class="meta"><time>{time}</time></span>
+            </li>
+        }
+        .into_any();
     }
     let body = m.body.clone();
     let sender = m.sender_name.clone();

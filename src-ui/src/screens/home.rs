@@ -57,6 +57,9 @@ pub fn Home() -> impl IntoView {
                 <super::devices::AlertBanner />
             </div>
             <nav class="list" aria-label=ui.text(K::Conversations)>
+                <Show when=move || ui.account.with(|a| a.as_ref().is_some_and(|a| a.role == samtale_proto::api::Role::Youth))>
+                    <super::checkin::DueCards />
+                </Show>
                 <Show when=move || ui.is_staff()>
                     <DeskTools selected=selected />
                 </Show>

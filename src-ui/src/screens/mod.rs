@@ -3,16 +3,21 @@
 //! a conversation, by screen width), [`conversation`], [`desk`] (a caseworker's invitations,
 //! new threads and search), [`caseload`] (the youths and families a caseworker follows),
 //! [`settings`] with [`devices`] (this account's devices, linking a new one, alerts), and
-//! [`link`] (a new device asking to join the person's account).
+//! [`link`] (a new device asking to join the person's account); the care tools: [`checkin`]
+//! (a youth's due smiley), [`plan`] (the smiley plan in a youth's conversation) and
+//! [`timeline`] (a youth's answers over time with events, patterns and flags).
 
 mod caseload;
+mod checkin;
 mod conversation;
 mod desk;
 mod devices;
 mod home;
 mod link;
 mod lock;
+mod plan;
 mod settings;
+mod timeline;
 mod welcome;
 
 use leptos::prelude::*;

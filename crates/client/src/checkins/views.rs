@@ -258,9 +258,14 @@ impl Client {
                 }),
                 None => None,
             };
+            let seen_by = members(&db, thread.as_str())?
+                .into_iter()
+                .filter(|m| m.user != s.user)
+                .collect();
             out.push(DueCheckIn {
                 plan,
                 thread,
+                seen_by,
                 question: rev.plan.question.clone(),
                 slot_ms: slot.at_ms,
                 window_end_ms: slot.window_end_ms,
