@@ -58,7 +58,44 @@ if [ ! -f "$DEMO/.seeded" ]; then
   touch "$DEMO/.seeded"
 fi
 
+# Three months of Mikkel's smileys (08.00 and 20.00 every day) in his own conversation with
+# Sara, with a dip after a school change she recorded: the timeline shows something real on
+# first start. The engines' clocks are shifted to each moment (SAMTALE_CLOCK_SHIFT_MS), so each
+# answer is dated and classified as if given then.
+if [ ! -f "$DEMO/.seeded-checkins" ]; then
+  log "seeding three months of Mikkel's smileys (a minute or so)"
+  mikkel=$(cli mikkel --json whoami | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
+  own=$(cli sara --json new-thread --kind youth "$mikkel" | sed -n 's/.*"thread":"\([0-9A-Z]*\)".*/\1/p')
+  now=$(date +%s%3N)
+  days=91
+  first=$(date -d "$days days ago" +%F)
+  start=$(TZ=Europe/Copenhagen date -d "$first 07:00" +%s%3N)
+  plan=$(SAMTALE_CLOCK_SHIFT_MS=$((start - now)) cli sara --json plan "$own" --time all@08:00 --time all@20:00 \
+    --tag skole --tag hjemme --tag venner --tag søvn --tag fritid --note | sed -n 's/.*"plan":"\([0-9A-Z]*\)".*/\1/p')
+  change=$(date -d "30 days ago" +%F)
+  cli sara event "$own" --category school_change --at "$change" --text "Skifter til Vestskolen" >/dev/null
+  for d in $(seq 0 $((days - 1))); do
+    day=$(date -d "$first + $d days" +%F)
+    for hm in 08:00 20:00; do
+      slot=$(TZ=Europe/Copenhagen date -d "$day $hm" +%s%3N)
+      [ $((slot + 3600000)) -lt "$now" ] || continue
+      # Now and then a slot goes unanswered.
+      [ $(((d * 7 + 10#${hm%%:*}) % 23)) -eq 0 ] && continue
+      if [ "$d" -lt $((days - 30)) ]; then
+        score=$((4 + (d % 3 == 0) - (d % 7 == 5))); tag=venner
+      elif [ "$d" -lt $((days - 8)) ]; then
+        score=$((2 + (d % 4 == 0) - (d % 5 == 2))); tag=skole
+      else
+        score=$((3 + (d % 2))); tag=fritid
+      fi
+      SAMTALE_CLOCK_SHIFT_MS=$((slot + 20 * 60000 - now)) cli mikkel check-in "$plan" "$score" --tag "$tag" >/dev/null
+    done
+  done
+  cli sara sync >/dev/null
+  touch "$DEMO/.seeded-checkins"
+fi
 family=$(cli sara threads | awk '/family/ {print $1; exit}')
+mikkel_id=$(cli mikkel --json whoami | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   log "opening the caseworker's and Mikkel's app windows"

@@ -341,6 +341,36 @@ async fn every_bad_input_is_refused_without_changing_anything() -> anyhow::Resul
         "forbidden",
     );
 
+    // An envelope for some members only (a caseworker's note): `to` names members, nothing else;
+    // the one accepted reaches Sara's inbox and never the youth's (checked with the rest below).
+    let note = envelope(&sara, &thread, &[&sara], b"staff note");
+    for query in [
+        format!("to={}", outsider.user),
+        format!("to={},{}", sara.user, odense_youth.user),
+        "to=not-an-id".to_owned(),
+        "bcc=x".to_owned(),
+    ] {
+        refused(
+            api.post(&format!("/v1/envelopes?{query}"), Some(&sara.token), &note)
+                .await,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        );
+    }
+    let (status, v) = api
+        .post(
+            &format!("/v1/envelopes?to={}", sara.user),
+            Some(&sara.token),
+            &note,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let sara_inbox = api.inbox(&sara).await;
+    assert!(
+        sara_inbox.events.iter().any(|e| matches!(&e.body, samtale_proto::EventBody::Envelope { envelope } if envelope.header.id == note.header.id)),
+        "the note did not reach Sara"
+    );
+
     // Replays: the same envelope again is accepted once; the same id with other content is refused.
     let (status, v) = api.post("/v1/envelopes", Some(&sara.token), &good).await;
     assert_eq!(

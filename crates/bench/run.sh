@@ -3,12 +3,12 @@
 # `samtale-server` on 127.0.0.1 with its own SQLite directory (and throughput once more against a
 # throwaway PostgreSQL database on postgres://postgres@127.0.0.1:5432, dropped afterwards).
 #
-# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread ...]
+# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread|timeline ...]
 #        (default: all)
 #        crates/bench/run.sh profile-throughput profile-latency profile-postgres
 #        (diagnostics, not in the default; the first two need `perf`)
 # Sizes come from the environment: MESSAGES CLIENTS YOUTHS IDLE RATE DURATION SOCKETS ITERATIONS
-# THREAD_MESSAGES.
+# THREAD_MESSAGES CHECKIN_DAYS CASELOAD.
 # QUIET_WAIT=N (seconds, default 0): before each measurement wait up to N s for the machine to be
 # idle (other processes below 0.1 core over one second), since the numbers are sensitive to it.
 # Output: human-readable on stdout; each step's log and RESULT line under $OUT
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 STEPS=("$@")
-[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres long-thread)
+[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres long-thread timeline)
 
 MESSAGES=${MESSAGES:-50000}
 CLIENTS=${CLIENTS:-32}
@@ -30,6 +30,8 @@ DURATION=${DURATION:-10}
 SOCKETS=${SOCKETS:-10000}
 ITERATIONS=${ITERATIONS:-2000}
 THREAD_MESSAGES=${THREAD_MESSAGES:-10000}
+CHECKIN_DAYS=${CHECKIN_DAYS:-730}
+CASELOAD=${CASELOAD:-40}
 QUIET_WAIT=${QUIET_WAIT:-0}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 OUT=${OUT:-$ROOT/target/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -200,6 +202,13 @@ for step in "${STEPS[@]}"; do
             start_server || exit 1
             # shellcheck disable=SC2046
             measure long-thread "$LOAD" long-thread $(target) --messages "$THREAD_MESSAGES"
+            stop_server
+            ;;
+        timeline)
+            use_storage "$WORK/sqlite-timeline"
+            start_server || exit 1
+            # shellcheck disable=SC2046
+            measure timeline "$LOAD" timeline $(target) --days "$CHECKIN_DAYS" --youths "$CASELOAD"
             stop_server
             ;;
         profile-throughput)

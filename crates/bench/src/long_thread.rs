@@ -32,7 +32,7 @@ pub struct Args {
     pub repeat: u32,
 }
 
-fn timed<T>(repeat: u32, mut f: impl FnMut() -> Result<T>) -> Result<(Summary, T)> {
+pub(crate) fn timed<T>(repeat: u32, mut f: impl FnMut() -> Result<T>) -> Result<(Summary, T)> {
     let mut samples = Vec::with_capacity(repeat as usize);
     let mut last = None;
     for _ in 0..repeat {

@@ -5,7 +5,8 @@
 //! - `throughput`: envelopes accepted per second ([`throughput`]);
 //! - `latency`: POST-to-WebSocket-announcement latency with many idle sockets ([`latency`]);
 //! - `memory`: server RSS per idle WebSocket ([`memory`]);
-//! - `long-thread`: a device opening a conversation of 10,000 messages ([`long_thread`]).
+//! - `long-thread`: a device opening a conversation of 10,000 messages ([`long_thread`]);
+//! - `timeline`: a youth's two years of check-ins and a caseload's flags ([`timeline`]).
 //!
 //! Server subcommands only talk to `http://127.0.0.1:<port>`; they log in as a caseworker
 //! (password from `SAMTALE_PASSWORD`) and create their own youths through invitations. Results
@@ -22,6 +23,7 @@ mod population;
 mod procfs;
 mod stats;
 mod throughput;
+mod timeline;
 
 use std::time::Duration;
 
@@ -54,6 +56,8 @@ enum Command {
     Memory(memory::Args),
     /// Fill one conversation through the server, then time what a device does to open it.
     LongThread(long_thread::Args),
+    /// Live two years of check-ins and a caseload's five weeks, then time the timeline and flags.
+    Timeline(timeline::Args),
 }
 
 fn main() -> Result<()> {
@@ -71,6 +75,7 @@ fn main() -> Result<()> {
                 Command::Latency(args) => latency::run(args).await,
                 Command::Memory(args) => memory::run(args).await,
                 Command::LongThread(args) => long_thread::run(args).await,
+                Command::Timeline(args) => timeline::run(args).await,
             }
         };
         tokio::time::timeout(limit, work)
