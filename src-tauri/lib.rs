@@ -7,12 +7,14 @@
 //! - [`shell`]: the state they share (the engine once the profile is open, the key-store error
 //!   when there is none) and the engine's live loop;
 //! - [`keystore`]: the database key in the OS key store, or from `SAMTALE_DB_KEY` for tests;
-//! - [`events`]: engine events to Tauri events, and calm notifications without content.
+//! - [`events`]: engine events to Tauri events, and calm notifications without content;
+//! - [`reminders`]: "Tid til dagens smiley" when a check-in slot opens.
 
 pub mod care;
 pub mod commands;
 pub mod events;
 pub mod keystore;
+pub mod reminders;
 pub mod shell;
 #[cfg(test)]
 mod tests;
@@ -37,6 +39,12 @@ pub fn run() -> Result<(), tauri::Error> {
             let shell = shell::Shell::open(app.handle());
             app.manage(shell);
             events::forward(app.handle().clone());
+            if let Some(client) = app
+                .try_state::<shell::Shell>()
+                .and_then(|s| s.engine().ok().cloned())
+            {
+                reminders::run(app.handle().clone(), client);
+            }
             Ok(())
         })
         .invoke_handler(commands::handler())

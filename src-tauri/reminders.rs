@@ -1,0 +1,108 @@
+//! The smiley reminder while the desktop app runs: when a check-in slot opens and the youth has
+//! not answered, a notification that says only "Tid til dagens smiley" (never the question),
+//! once per slot, and not while the window has focus (the card is in front of him then). The UI
+//! is told at the same moment, so the card appears without waiting for its own refresh.
+//! Mobile platforms will schedule these with the notification plugin instead (not yet built).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use samtale_client::Client;
+use samtale_client::care::DueCheckIn;
+use samtale_ipc::EVENT;
+use samtale_ipc::views::ClientEvent;
+use samtale_proto::CareId;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+/// What the reminder says: nothing personal, not even the question.
+pub const REMINDER_TEXT: &str = "Tid til dagens smiley";
+
+/// How often the shell looks for a slot that has opened.
+const EVERY: Duration = Duration::from_secs(30);
+
+/// The open, unanswered slots not reminded of yet; marks them reminded.
+pub fn to_remind(due: &[DueCheckIn], reminded: &mut HashSet<(CareId, i64)>) -> Vec<DueCheckIn> {
+    due.iter()
+        .filter(|d| d.answer.is_none())
+        .filter(|d| reminded.insert((d.plan.clone(), d.slot_ms)))
+        .cloned()
+        .collect()
+}
+
+pub fn run<R: Runtime>(app: AppHandle<R>, client: Arc<Client>) {
+    tauri::async_runtime::spawn(async move {
+        let mut reminded = HashSet::new();
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            // Only a signed-in youth has slots of his own; anything else finds none.
+            let Ok(due) = client.due_check_ins() else {
+                continue;
+            };
+            let new = to_remind(&due, &mut reminded);
+            if new.is_empty() {
+                continue;
+            }
+            let focused = app
+                .get_webview_window("main")
+                .and_then(|w| w.is_focused().ok())
+                .unwrap_or(false);
+            if !focused {
+                let _ = app
+                    .notification()
+                    .builder()
+                    .title("Samtale")
+                    .body(REMINDER_TEXT)
+                    .show();
+            }
+            let threads = new.into_iter().map(|d| d.thread).collect();
+            let _ = app.emit(EVENT, &ClientEvent::ThreadsChanged { threads });
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use samtale_client::care::AnswerView;
+    use samtale_proto::ThreadId;
+
+    use super::*;
+
+    fn due(n: u8, slot: i64, answered: bool) -> DueCheckIn {
+        let plan = CareId::from_parts(1, [n; 10]);
+        DueCheckIn {
+            plan: plan.clone(),
+            thread: ThreadId::from_parts(1, [n; 10]),
+            question: "Hvordan har du det lige nu?".into(),
+            slot_ms: slot,
+            window_end_ms: slot + 1,
+            closes_ms: slot + 2,
+            tags: vec![],
+            note: false,
+            answer: answered.then(|| AnswerView {
+                plan,
+                slot_ms: slot,
+                score: 3,
+                tags: vec![],
+                note: None,
+                answered_at_ms: slot,
+                late: false,
+                pending: false,
+            }),
+            seen_by: vec![],
+        }
+    }
+
+    /// Once per slot, only unanswered ones, and the text carries nothing personal.
+    #[test]
+    fn reminds_once_per_open_unanswered_slot() {
+        let mut reminded = HashSet::new();
+        let first = to_remind(&[due(1, 100, false), due(2, 100, true)], &mut reminded);
+        assert_eq!(first.len(), 1);
+        assert!(to_remind(&[due(1, 100, false)], &mut reminded).is_empty());
+        assert_eq!(to_remind(&[due(1, 200, false)], &mut reminded).len(), 1);
+        assert!(!REMINDER_TEXT.contains("Hvordan"));
+    }
+}
