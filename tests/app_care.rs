@@ -4,7 +4,7 @@
 //! topic and taps a smiley; the card thanks him, and "Mine smileys" shows his history. On
 //! Sara's laptop the caseload flags him, in words; the timeline shows his new answer with the
 //! events and the flags, on the laptop and on a phone; the plan editor opens from his
-//! conversation. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
+//! conversation; she removes an event again. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
 //! `SAMTALE_APP_TESTS=1` (the README's test command sets it).
 
 use std::time::Duration;
@@ -220,11 +220,35 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
     settled(&laptop, ".timeline").await?;
     capture(&laptop, "phone-timeline-caseworker").await?;
     laptop.set_size(1280, 800).await?;
+    // She removes the meeting from the timeline: gone from the list and the chart.
+    laptop
+        .script(
+            "[...document.querySelectorAll('.event-item')].find(li => li.textContent.includes('Møde med skolen')).querySelector('.remove-event').click(); return true;",
+            serde_json::json!([]),
+        )
+        .await?;
+    let deadline = std::time::Instant::now() + T;
+    while laptop
+        .script(
+            "return document.querySelector('#event-list').textContent.includes('Møde med skolen');",
+            serde_json::json!([]),
+        )
+        .await?
+        != serde_json::json!(false)
+    {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the removed event stayed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(laptop.find_all("#timeline-chart g.event").await?.len(), 1);
     laptop
         .click(&laptop.wait("#close-timeline", T).await?)
         .await?;
 
-    // The plan editor from his conversation.
+    // The plan editor from his conversation (once the list has taken in the removal).
+    settled(&laptop, ".cases").await?;
     laptop
         .click(&laptop.wait(".case-thread[data-thread]", T).await?)
         .await?;

@@ -246,6 +246,7 @@ catalogue! {
     SaveRules => "Gem regler", "Save rules";
     Events => "Hændelser", "Events";
     EventAdd => "Tilføj hændelse", "Add an event";
+    EventRemove => "Fjern", "Remove";
     EventCategory => "Hvad skete der?", "What happened?";
     EventDate => "Dato", "Date";
     EventText => "Kort beskrivelse", "Short description";

@@ -9,6 +9,9 @@ use samtale_ipc::care::commands::YOUTH_FLAGS;
 use samtale_ipc::commands::CASELOAD;
 use samtale_ipc::views::CaseView;
 use samtale_proto::api::ThreadKind;
+use samtale_proto::{ThreadId, UserId};
+
+use super::timeline::TimelinePanel;
 
 use crate::i18n::K;
 use crate::invoke::invoke;
@@ -19,6 +22,9 @@ pub fn CaseList() -> impl IntoView {
     let ui = use_ui();
     let cases: RwSignal<Option<Vec<CaseView>>> = RwSignal::new(None);
     let flags: RwSignal<Vec<YouthFlags>> = RwSignal::new(Vec::new());
+    // The open timeline lives here, not in an entry: entries are rebuilt on every change.
+    let timeline_open = RwSignal::new(false);
+    let timeline_for: RwSignal<Option<(UserId, Option<ThreadId>)>> = RwSignal::new(None);
     Effect::new(move |_| {
         ui.changes.track();
         spawn_local(async move {
@@ -40,18 +46,25 @@ pub fn CaseList() -> impl IntoView {
                 <ul class="cases" aria-labelledby="cases-title">
                     {list.into_iter().map(|c| {
                         let mine = c.youth.as_ref().and_then(|y| flags.with(|f| f.iter().find(|f| f.youth.user == y.user).cloned()));
-                        view! { <Case case=c flags=mine /> }
+                        view! { <Case case=c flags=mine timeline_open=timeline_open timeline_for=timeline_for /> }
                     }).collect_view()}
                 </ul>
             }.into_any()
         })}
+        <Show when=move || timeline_open.get()>
+            {move || timeline_for.get().map(|(youth, thread)| view! { <TimelinePanel youth=youth thread=thread open=timeline_open /> })}
+        </Show>
     }
 }
 
 #[component]
-fn Case(case: CaseView, flags: Option<YouthFlags>) -> impl IntoView {
+fn Case(
+    case: CaseView,
+    flags: Option<YouthFlags>,
+    timeline_open: RwSignal<bool>,
+    timeline_for: RwSignal<Option<(UserId, Option<ThreadId>)>>,
+) -> impl IntoView {
     let ui = use_ui();
-    let timeline = RwSignal::new(false);
     let youth_thread = case
         .threads
         .iter()
@@ -113,15 +126,17 @@ fn Case(case: CaseView, flags: Option<YouthFlags>) -> impl IntoView {
                     }
                 }).collect_view()}
                 <Show when=move || has_plan>
-                    <button class="case-thread case-timeline" on:click=move |_| timeline.set(true)>{ui.text(K::Timeline)}</button>
+                    <button class="case-thread case-timeline" on:click={
+                        let (youth, thread) = (youth_id.clone(), youth_thread.clone());
+                        move |_| {
+                            if let Some(y) = youth.clone() {
+                                timeline_for.set(Some((y, thread.clone())));
+                                timeline_open.set(true);
+                            }
+                        }
+                    }>{ui.text(K::Timeline)}</button>
                 </Show>
             </div>
-            <Show when=move || timeline.get()>
-                {
-                    let (youth, thread) = (youth_id.clone(), youth_thread.clone());
-                    move || youth.clone().map(|y| view! { <super::timeline::TimelinePanel youth=y thread=thread.clone() open=timeline /> })
-                }
-            </Show>
         </li>
     }
 }

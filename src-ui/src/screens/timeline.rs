@@ -159,7 +159,7 @@ pub fn TimelinePanel(
                         {chart(ui, &v)}
                         {table(ui, &v)}
                         {patterns(ui, &v)}
-                        {events_list(ui, &v.events)}
+                        {events_list(ui, &v.events, staff)}
                         <Show when=move || staff>
                             <RulesForm youth=v.youth.user.clone() rules=rules reload=reload />
                         </Show>
@@ -426,7 +426,7 @@ fn patterns(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
     }
 }
 
-fn events_list(ui: Ui, events: &[EventView]) -> impl IntoView + use<> {
+fn events_list(ui: Ui, events: &[EventView], staff: bool) -> impl IntoView + use<> {
     let lang = ui.lang.get_untracked();
     let items = events
         .iter()
@@ -435,7 +435,35 @@ fn events_list(ui: Ui, events: &[EventView]) -> impl IntoView + use<> {
             let when = format::date(lang, &format::local(e.at_ms));
             let who = e.author.display_name.clone();
             let staff_only = (!e.shared).then(|| format!(" ({})", t(lang, K::OnlyStaffSee)));
-            view! { <li class="event-item"><strong>{when}" · "{t(lang, category_text(e.category))}</strong>" "{e.text.clone()}<span class="hint">" – "{who}{staff_only}</span></li> }
+            // Removing is a new revision marked deleted, sealed like the event itself.
+            let remove = {
+                let e = e.clone();
+                move |_| {
+                    let args = RecordEventArgs {
+                        thread: e.thread.clone(),
+                        input: EventInput {
+                            event: Some(e.id.clone()),
+                            at_ms: e.at_ms,
+                            category: e.category,
+                            text: e.text.clone(),
+                            shared: e.shared,
+                            deleted: true,
+                        },
+                    };
+                    spawn_local(async move {
+                        let _ = crate::invoke::invoke::<_, EventView>(RECORD_EVENT, &args).await;
+                    });
+                }
+            };
+            view! {
+                <li class="event-item">
+                    <strong>{when}" · "{t(lang, category_text(e.category))}</strong>" "{e.text.clone()}
+                    <span class="hint">" – "{who}{staff_only}</span>
+                    <Show when=move || staff>
+                        <button class="ghost remove-event" on:click=remove.clone()>{t(lang, K::EventRemove)}</button>
+                    </Show>
+                </li>
+            }
         })
         .collect_view();
     let none = events.is_empty();
