@@ -332,6 +332,29 @@ pub struct PostEnvelopeResponse {
     pub stored: bool,
 }
 
+/// Longest a scheduled envelope may wait for its release: a year and a day.
+pub const MAX_HOLD_MS: i64 = 366 * 86_400_000;
+
+/// `POST /v1/scheduled`: an envelope sealed now that the server holds and releases into the
+/// inboxes at `release_at_ms`, even while the sender is offline. The server learns only the
+/// release time. `to`, like `?to=` on `/v1/envelopes`, names the members it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    pub envelope: crate::SealedEnvelope,
+    pub release_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<UserId>>,
+}
+
+/// One of the caller's envelopes the server holds (`GET /v1/scheduled`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldEnvelope {
+    pub id: crate::EnvelopeId,
+    pub thread: ThreadId,
+    pub release_at_ms: i64,
+}
+
 /// `POST /v1/receipts`: this device got or read these envelopes of a thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

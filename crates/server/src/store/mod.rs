@@ -50,6 +50,17 @@ pub enum PutOutcome {
     Conflict,
 }
 
+/// Result of cancelling a held envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// It was held and is gone; it will never be released.
+    Cancelled,
+    /// It was released already.
+    Released,
+    /// No such envelope of this sender is or was held.
+    NotFound,
+}
+
 /// Inbox sequences handed out by one write, so the server can wake the right sockets.
 pub type Fanout = Vec<(UserId, u64)>;
 
@@ -275,6 +286,36 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// seen since `stale_before_ms`, hold nothing back. Also deletes expired sessions and link
     /// requests. Returns envelopes deleted.
     fn purge(&self, before_ms: i64, stale_before_ms: i64) -> impl Future<Output = R<u64>> + Send;
+
+    /// Holds an envelope until `release_at_ms` (the release queue). Like
+    /// [`Store::put_envelope`], the same envelope again changes nothing (`Duplicate`) and an id
+    /// taken by other content, held or stored, is refused (`Conflict`).
+    fn hold_envelope(
+        &self,
+        envelope: &SealedEnvelope,
+        digest: &[u8; 32],
+        release_at_ms: i64,
+        only: Option<&[UserId]>,
+        at_ms: i64,
+    ) -> impl Future<Output = R<PutOutcome>> + Send;
+    /// What `sender` has held, soonest first.
+    fn held_of(
+        &self,
+        sender: &UserId,
+    ) -> impl Future<Output = R<Vec<samtale_proto::api::HeldEnvelope>>> + Send;
+    /// Cancels `sender`'s held envelope `id`.
+    fn cancel_held(
+        &self,
+        id: &EnvelopeId,
+        sender: &UserId,
+    ) -> impl Future<Output = R<CancelOutcome>> + Send;
+    /// Releases up to `limit` held envelopes due at `now_ms`: each is stored and fanned out to
+    /// the thread's members at that moment (or those of them it names), and leaves the queue in
+    /// the same transaction, so it is released exactly once even with several nodes releasing
+    /// at the same time. Returns each release's fan-out.
+    fn release_due(&self, now_ms: i64, limit: u32) -> impl Future<Output = R<Vec<Fanout>>> + Send;
+    /// When the next held envelope is due, if any.
+    fn next_release(&self) -> impl Future<Output = R<Option<i64>>> + Send;
 
     /// Appends to the audit log (never updated or deleted).
     fn audit(&self, entry: &AuditEntry) -> impl Future<Output = R<()>> + Send;

@@ -20,6 +20,7 @@
 
 mod audit;
 mod devices;
+mod held;
 mod inbox;
 mod invitations;
 mod sessions;
@@ -46,6 +47,7 @@ use super::{Device, Invitation, PutOutcome, Session, Store, StoreError, Tenant, 
 
 pub use audit::check_audit;
 pub use devices::{check_device_logins, check_devices};
+pub use held::check_release_queue;
 pub use inbox::{
     check_ack_and_purge, check_envelope_for_some, check_envelopes, check_inbox_paging,
     check_purge_keeps_unacked,
@@ -81,6 +83,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_set_members(store).await;
     check_envelopes(store).await;
     check_envelope_for_some(store).await;
+    check_release_queue(store).await;
     check_inbox_paging(store).await;
     check_concurrent_writes(store).await;
     check_ack_and_purge(store).await;

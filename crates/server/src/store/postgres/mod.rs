@@ -34,6 +34,7 @@
 
 mod audit;
 mod devices;
+mod held;
 mod inbox;
 mod invitations;
 mod links;
@@ -54,8 +55,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::codec;
 use super::{
-    AcceptedLink, AuditEntry, Device, Fanout, Invitation, LinkRequest, PutOutcome, Session, Store,
-    StoreError, Tenant, Thread, User,
+    AcceptedLink, AuditEntry, CancelOutcome, Device, Fanout, Invitation, LinkRequest, PutOutcome,
+    Session, Store, StoreError, Tenant, Thread, User,
 };
 
 /// Numbered migrations: entry `i` is version `i + 1`. Never edit a shipped one: append.
@@ -63,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres.sql"),
     include_str!("../schema_postgres_2.sql"),
     include_str!("../schema_postgres_3.sql"),
+    include_str!("../schema_postgres_4.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).
@@ -578,6 +580,40 @@ impl Store for PgStore {
 
     async fn purge(&self, before_ms: i64, stale_before_ms: i64) -> Result<u64, StoreError> {
         inbox::purge(self, before_ms, stale_before_ms).await
+    }
+
+    async fn hold_envelope(
+        &self,
+        envelope: &SealedEnvelope,
+        digest: &[u8; 32],
+        release_at_ms: i64,
+        only: Option<&[UserId]>,
+        at_ms: i64,
+    ) -> Result<PutOutcome, StoreError> {
+        held::hold(self, envelope, digest, release_at_ms, only, at_ms).await
+    }
+
+    async fn held_of(
+        &self,
+        sender: &UserId,
+    ) -> Result<Vec<samtale_proto::api::HeldEnvelope>, StoreError> {
+        held::held_of(self, sender).await
+    }
+
+    async fn cancel_held(
+        &self,
+        id: &EnvelopeId,
+        sender: &UserId,
+    ) -> Result<CancelOutcome, StoreError> {
+        held::cancel(self, id, sender).await
+    }
+
+    async fn release_due(&self, now_ms: i64, limit: u32) -> Result<Vec<Fanout>, StoreError> {
+        held::release_due(self, now_ms, limit).await
+    }
+
+    async fn next_release(&self) -> Result<Option<i64>, StoreError> {
+        held::next_release(self).await
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {

@@ -13,6 +13,7 @@
 
 mod audit;
 mod devices;
+mod held;
 mod inbox;
 mod invitations;
 mod links;
@@ -32,14 +33,15 @@ use tokio::sync::oneshot;
 
 use super::codec;
 use super::{
-    AcceptedLink, AuditEntry, Device, Fanout, Invitation, LinkRequest, PutOutcome, Session, Store,
-    StoreError, Tenant, Thread, User,
+    AcceptedLink, AuditEntry, CancelOutcome, Device, Fanout, Invitation, LinkRequest, PutOutcome,
+    Session, Store, StoreError, Tenant, Thread, User,
 };
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../schema_sqlite.sql"),
     include_str!("../schema_sqlite_2.sql"),
     include_str!("../schema_sqlite_3.sql"),
+    include_str!("../schema_sqlite_4.sql"),
 ];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;
@@ -530,6 +532,40 @@ impl Store for SqliteStore {
 
     async fn purge(&self, before_ms: i64, stale_before_ms: i64) -> Result<u64, StoreError> {
         inbox::purge(self, before_ms, stale_before_ms).await
+    }
+
+    async fn hold_envelope(
+        &self,
+        envelope: &SealedEnvelope,
+        digest: &[u8; 32],
+        release_at_ms: i64,
+        only: Option<&[UserId]>,
+        at_ms: i64,
+    ) -> Result<PutOutcome, StoreError> {
+        held::hold(self, envelope, digest, release_at_ms, only, at_ms).await
+    }
+
+    async fn held_of(
+        &self,
+        sender: &UserId,
+    ) -> Result<Vec<samtale_proto::api::HeldEnvelope>, StoreError> {
+        held::held_of(self, sender).await
+    }
+
+    async fn cancel_held(
+        &self,
+        id: &EnvelopeId,
+        sender: &UserId,
+    ) -> Result<CancelOutcome, StoreError> {
+        held::cancel(self, id, sender).await
+    }
+
+    async fn release_due(&self, now_ms: i64, limit: u32) -> Result<Vec<Fanout>, StoreError> {
+        held::release_due(self, now_ms, limit).await
+    }
+
+    async fn next_release(&self) -> Result<Option<i64>, StoreError> {
+        held::next_release(self).await
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
