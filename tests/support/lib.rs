@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 
 pub mod app;
 pub mod liar;
+pub mod raw;
 pub mod scene;
 pub mod webdriver;
 
@@ -155,6 +156,14 @@ impl Server {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would: no shutdown at all.
+    pub fn kill_hard(&mut self) {
+        if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -1126,6 +1126,32 @@ fn ws_frame_all_variants() {
 // payload.rs, invite.rs (text formats), constants
 // ---------------------------------------------------------------------------------------------
 
+/// The release queue's request and listing (`/v1/scheduled`).
+#[test]
+fn scheduled_snapshots() {
+    snap!(
+        "schedule_request",
+        samtale_proto::api::ScheduleRequest {
+            envelope: sealed_envelope(),
+            release_at_ms: T0_MS + 86_400_000,
+            to: Some(vec![caseworker_id()]),
+        }
+    );
+    snap!(
+        "held_envelope",
+        vec![samtale_proto::api::HeldEnvelope {
+            id: envelope_id(1),
+            thread: thread_id(),
+            release_at_ms: T0_MS + 86_400_000,
+        }]
+    );
+    assert_rejects_unknown_field(&samtale_proto::api::ScheduleRequest {
+        envelope: sealed_envelope(),
+        release_at_ms: T0_MS,
+        to: None,
+    });
+}
+
 #[test]
 fn message_payload() {
     snap!(

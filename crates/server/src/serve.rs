@@ -1,4 +1,5 @@
-//! Running the server: bind, serve the routes, purge on a timer, and shut down gracefully when
+//! Running the server: bind, serve the routes, purge on a timer, release planned messages at
+//! their time, and shut down gracefully when
 //! asked (open sockets are told to close, in-flight requests finish).
 
 use std::future::Future;
@@ -33,6 +34,12 @@ pub async fn serve<S: Store>(
         purge_every,
         stop_rx.clone(),
     ));
+    let release = tokio::spawn(release_loop(
+        store.clone(),
+        state.hub.clone(),
+        state.release.clone(),
+        stop_rx.clone(),
+    ));
     let wakeups = tokio::spawn({
         let (store, hub, stop) = (store, state.hub.clone(), stop_rx.clone());
         async move { store.follow_remote_wakeups(hub, stop).await }
@@ -46,6 +53,7 @@ pub async fn serve<S: Store>(
         })
         .await;
     purge.abort();
+    release.abort();
     wakeups.abort();
     result
 }
@@ -69,6 +77,47 @@ async fn purge_loop<S: Store>(
         match store.purge(before, stale_before).await {
             Ok(n) => tracing::info!(purged = n, "retention purge"),
             Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+        }
+    }
+}
+
+/// Longest the release loop sleeps without looking: another node may have taken a message
+/// planned for sooner than this node knows of.
+const RELEASE_LOOK_EVERY: Duration = Duration::from_secs(5);
+
+/// Releases planned messages when they are due: looks at once (what fell due while the server
+/// was down), then sleeps until the next one is due, at most [`RELEASE_LOOK_EVERY`], or until a
+/// new one is planned.
+async fn release_loop<S: Store>(
+    store: S,
+    hub: std::sync::Arc<crate::hub::Hub>,
+    planned: std::sync::Arc<tokio::sync::Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        match store.release_due(now_ms(), 500).await {
+            Ok(released) => {
+                for fanout in &released {
+                    hub.notify(fanout);
+                }
+                if released.len() == 500 {
+                    continue;
+                }
+                if !released.is_empty() {
+                    tracing::info!(released = released.len(), "planned messages released");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "releasing planned messages failed"),
+        }
+        let wait = match store.next_release().await {
+            Ok(Some(at)) => Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))
+                .min(RELEASE_LOOK_EVERY),
+            _ => RELEASE_LOOK_EVERY,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = planned.notified() => {}
+            _ = stop.changed() => return,
         }
     }
 }

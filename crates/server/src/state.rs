@@ -18,6 +18,9 @@ pub struct AppState<S> {
     pub limits: Arc<Limits>,
     pub failures: Arc<FailureLimiter>,
     pub shutdown: watch::Receiver<bool>,
+    /// Wakes the release loop when a message is planned (it may be due before the next
+    /// scheduled look).
+    pub release: Arc<tokio::sync::Notify>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -28,6 +31,7 @@ impl<S: Clone> Clone for AppState<S> {
             limits: self.limits.clone(),
             failures: self.failures.clone(),
             shutdown: self.shutdown.clone(),
+            release: self.release.clone(),
         }
     }
 }
@@ -44,6 +48,7 @@ impl<S: Store> AppState<S> {
             limits: Arc::new(limits),
             failures,
             shutdown,
+            release: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

@@ -33,44 +33,11 @@ pub async fn post_envelope<S: Store>(
     ApiJson(env): ApiJson<SealedEnvelope>,
 ) -> Result<(StatusCode, Json<PostEnvelopeResponse>), ApiError> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let h = &env.header;
-    if h.v != PROTOCOL_VERSION {
-        return Err(ApiError::bad_request(format!(
-            "envelope version {} is not supported; update the app",
-            h.v
-        )));
-    }
-    if env.ciphertext.len() > MAX_CIPHERTEXT_BYTES {
-        return Err(ApiError::too_large(format!(
-            "an envelope holds at most {MAX_CIPHERTEXT_BYTES} bytes"
-        )));
-    }
-    if env.ciphertext.is_empty() {
-        return Err(ApiError::bad_request("the envelope is empty"));
-    }
-    if h.sender != caller.user.id || h.sender_device != caller.device {
-        return Err(ApiError::forbidden(
-            "an envelope must name the user and device of the session that sends it",
-        ));
-    }
-    visible_thread(&st, &caller, &h.thread).await?;
+    let digest = check(&st, &caller, &env).await?;
     let only = match q.to.as_deref() {
         None => None,
-        Some(list) => Some(recipients(&st, list, &caller, &h.thread).await?),
+        Some(list) => Some(recipients(&st, list.split(','), &caller, &env.header.thread).await?),
     };
-    let device = st
-        .store
-        .device(&caller.device)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    samtale_crypto::verify_envelope(&env, &device.keys()).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadSignature,
-            "the envelope's signature does not match your device key",
-        )
-    })?;
-    let digest = samtale_crypto::ciphertext_digest(env.ciphertext.as_slice());
     let (outcome, fanout) = st
         .store
         .put_envelope_for(&env, &digest, now_ms(), only.as_deref())
@@ -92,17 +59,60 @@ pub async fn post_envelope<S: Store>(
     }
 }
 
-/// The members `list` names (comma-separated user ids), with the sender; each must be a
-/// member of the thread.
-async fn recipients<S: Store>(
+/// What every envelope must pass before it is stored or held: this protocol version, a size
+/// within bounds, the calling user and device as sender, a thread the caller is in, and a
+/// signature by the sending device's registered key. Returns the ciphertext's digest.
+pub(super) async fn check<S: Store>(
     st: &AppState<S>,
-    list: &str,
+    caller: &Caller,
+    env: &SealedEnvelope,
+) -> Result<[u8; 32], ApiError> {
+    let h = &env.header;
+    if h.v != PROTOCOL_VERSION {
+        return Err(ApiError::bad_request(format!(
+            "envelope version {} is not supported; update the app",
+            h.v
+        )));
+    }
+    if env.ciphertext.len() > MAX_CIPHERTEXT_BYTES {
+        return Err(ApiError::too_large(format!(
+            "an envelope holds at most {MAX_CIPHERTEXT_BYTES} bytes"
+        )));
+    }
+    if env.ciphertext.is_empty() {
+        return Err(ApiError::bad_request("the envelope is empty"));
+    }
+    if h.sender != caller.user.id || h.sender_device != caller.device {
+        return Err(ApiError::forbidden(
+            "an envelope must name the user and device of the session that sends it",
+        ));
+    }
+    visible_thread(st, caller, &h.thread).await?;
+    let device = st
+        .store
+        .device(&caller.device)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    samtale_crypto::verify_envelope(env, &device.keys()).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadSignature,
+            "the envelope's signature does not match your device key",
+        )
+    })?;
+    Ok(samtale_crypto::ciphertext_digest(env.ciphertext.as_slice()))
+}
+
+/// The members `list` names (user ids), with the sender; each must be a member of the thread.
+pub(super) async fn recipients<S: Store>(
+    st: &AppState<S>,
+    list: impl Iterator<Item = &str>,
     caller: &Caller,
     thread: &samtale_proto::ThreadId,
 ) -> Result<Vec<UserId>, ApiError> {
     let members = st.store.thread_members(thread).await?;
     let mut out = vec![caller.user.id.clone()];
-    for part in list.split(',').filter(|p| !p.is_empty()) {
+    for part in list.filter(|p| !p.is_empty()) {
         let user = UserId::parse(part)
             .map_err(|_| ApiError::bad_request(format!("{part:?} in `to` is not a user id")))?;
         if !members.contains(&user) {

@@ -7,6 +7,7 @@ mod devices;
 mod envelopes;
 mod invitations;
 mod links;
+mod scheduled;
 mod session;
 mod threads;
 mod ws;
@@ -30,6 +31,10 @@ const ENVELOPE_BODY: usize = MAX_CIPHERTEXT_BYTES * 4 / 3 + 4096;
 pub fn router<S: Store>(state: AppState<S>) -> Router {
     let envelope_routes = Router::new()
         .route("/v1/envelopes", post(envelopes::post_envelope::<S>))
+        .route(
+            "/v1/scheduled",
+            post(scheduled::hold::<S>).get(scheduled::list::<S>),
+        )
         .layer(DefaultBodyLimit::max(ENVELOPE_BODY));
     Router::new()
         .route("/health", get(health))
@@ -49,6 +54,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/admin/users/{id}/password", post(admin::password::<S>))
         .route("/v1/admin/users/{id}/reset", post(admin::reset::<S>))
         .route("/v1/admin/devices/{id}", delete(admin::revoke_device::<S>))
+        .route("/v1/scheduled/{id}", delete(scheduled::cancel::<S>))
         .route(
             "/v1/invitations",
             post(invitations::create::<S>).get(invitations::list::<S>),
