@@ -235,3 +235,78 @@ async fn two_nodes_on_postgres_release_each_once() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The engine plans a message: it stays planned (and out of the youth's conversation) until
+/// the server releases it, then it arrives and the sender's copy is sent; a cancelled one never
+/// arrives; times too soon or too far are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_plans_and_cancels() -> anyhow::Result<()> {
+    use samtale_client::{ClientError, MessageState};
+    use samtale_tests::scene::Scene;
+
+    let scene = Scene::start(&["horsens"], &[])?;
+    let (sara, _) = scene.sara().await?;
+    let (mikkel, me) = scene.mikkel(&sara).await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    for at in [now_ms() + 10_000, now_ms() + MAX_HOLD_MS + 86_400_000] {
+        assert!(matches!(
+            sara.plan_message(&thread, "for tidligt eller sent", at)
+                .await,
+            Err(ClientError::Invalid(_))
+        ));
+    }
+    // The engine's clock runs 55 seconds behind here, so a plan "a minute ahead" on it is due
+    // six seconds from now on the server; a second plan is cancelled.
+    sara.set_clock_shift(-55_000);
+    let due = sara.clock_ms() + 61_000;
+    let planned = sara
+        .plan_message(&thread, "Godmorgen! Husk mødet kl. 9.", due)
+        .await?;
+    assert_eq!(planned.state, MessageState::Planned);
+    let gone = sara
+        .plan_message(&thread, "Glem det", sara.clock_ms() + 62_000)
+        .await?;
+    assert_eq!(sara.planned()?.len(), 2);
+    sara.cancel_planned(&gone.id).await?;
+    assert_eq!(sara.planned()?.len(), 1);
+    mikkel.sync().await?;
+    assert!(
+        mikkel.messages(&thread, 50)?.is_empty(),
+        "a planned message arrived early"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        mikkel.sync().await?;
+        let texts: Vec<String> = mikkel
+            .messages(&thread, 50)?
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        if texts.iter().any(|t| t.starts_with("Godmorgen")) {
+            assert!(now_ms() >= due - 1_000, "released before its time");
+            assert!(
+                !texts.iter().any(|t| t == "Glem det"),
+                "a cancelled message arrived"
+            );
+            break;
+        }
+        let mine = sara.message(&planned.id)?;
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "never released: {:?} {:?}",
+            mine.state,
+            mine.error
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    sara.sync().await?;
+    assert_eq!(sara.message(&planned.id)?.state, MessageState::Sent);
+    assert!(sara.planned()?.is_empty());
+    assert!(matches!(
+        sara.cancel_planned(&planned.id).await,
+        Err(ClientError::Invalid(_))
+    ));
+    Ok(())
+}

@@ -47,6 +47,7 @@ catalogue! {
     Send => "Send", "Send";
     Queued => "Venter på forbindelse", "Waiting for connection";
     Sent => "Sendt", "Sent";
+    Planned => "Planlagt: sendes på tidspunktet", "Planned: goes out at this time";
     Failed => "Kunne ikke sendes", "Could not be sent";
     Retry => "Prøv igen", "Try again";
     ReadBy => "Læst af", "Read by";

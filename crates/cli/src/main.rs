@@ -106,6 +106,19 @@ enum Command {
     Threads,
     /// Send a message.
     Send { thread: String, text: String },
+    /// Plan a message for later: the server sends it at --at (Danish time) even while this
+    /// device is off.
+    PlanMessage {
+        thread: String,
+        text: String,
+        /// `YYYY-MM-DDTHH:MM`, Danish time.
+        #[arg(long)]
+        at: String,
+    },
+    /// Your planned messages.
+    Planned,
+    /// Cancel a planned message before it goes out.
+    CancelPlanned { message: String },
     /// Show a thread's messages and mark them read.
     Read {
         thread: String,
@@ -363,6 +376,18 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Send { thread, text } => {
             let msg = client.send(&thread_id(&thread)?, &text).await?;
             out.message(&msg)
+        }
+        Command::PlanMessage { thread, text, at } => {
+            let at = care::local_moment(&at)?;
+            let msg = client.plan_message(&thread_id(&thread)?, &text, at).await?;
+            out.message(&msg)
+        }
+        Command::Planned => out.messages(&client.planned()?),
+        Command::CancelPlanned { message } => {
+            let id = samtale_proto::EnvelopeId::parse(message.trim())
+                .with_context(|| format!("{message:?} is not a message id"))?;
+            client.cancel_planned(&id).await?;
+            out.done("cancelled")
         }
         Command::Read { thread, limit } => {
             let thread = thread_id(&thread)?;

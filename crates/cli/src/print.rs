@@ -107,6 +107,7 @@ impl Printer {
                 let state = match m.state {
                     MessageState::Queued => "venter",
                     MessageState::Failed => "fejlede",
+                    MessageState::Planned => "planlagt",
                     _ => "sendt",
                 };
                 if read.is_empty() {

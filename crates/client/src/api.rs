@@ -172,6 +172,40 @@ impl Api {
             }
         }
     }
+    /// Hands an envelope to the server's release queue, to go out at `release_at_ms`.
+    pub async fn schedule(
+        &self,
+        env: &SealedEnvelope,
+        release_at_ms: i64,
+        to: Option<&str>,
+    ) -> Result<PostEnvelopeResponse, ClientError> {
+        let to = to
+            .map(|list| {
+                list.split(',')
+                    .map(|u| {
+                        samtale_proto::UserId::parse(u)
+                            .map_err(|e| ClientError::Protocol(e.to_string()))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        let req = samtale_proto::api::ScheduleRequest {
+            envelope: env.clone(),
+            release_at_ms,
+            to,
+        };
+        self.post("/v1/scheduled", &req).await
+    }
+
+    /// Takes a planned envelope out of the server's release queue.
+    pub async fn cancel_scheduled(
+        &self,
+        id: &samtale_proto::EnvelopeId,
+    ) -> Result<(), ClientError> {
+        self.send(self.request(Method::DELETE, &format!("/v1/scheduled/{id}")))
+            .await
+    }
+
     pub async fn post_receipts(&self, req: &ReceiptRequest) -> Result<(), ClientError> {
         self.post("/v1/receipts", req).await
     }

@@ -255,7 +255,7 @@ pub fn apply_envelope(
     if let Some(device) = existing {
         if device == s.device.as_str() {
             conn.execute(
-                "UPDATE messages SET state = 'sent' WHERE id = ?1 AND state = 'queued'",
+                "UPDATE messages SET state = 'sent' WHERE id = ?1 AND state IN ('queued', 'planned')",
                 [h.id.as_str()],
             )?;
         }

@@ -9,6 +9,7 @@
 //! ```text
 //! account   join, login, invite, threads and members
 //! outbound  send (seal + outbox), read marks, retry
+//! planned   messages planned for later: the server's release queue, cancel
 //! round     one sync round: push, receipts, pull (around sync::plan)
 //! inbound   applying inbox events: threads, people, envelopes, receipts
 //! trust     the device-chain rules, pure (which devices of a person to trust)
@@ -36,6 +37,7 @@ mod linking;
 mod live;
 pub mod lock;
 mod outbound;
+mod planned;
 mod query;
 mod round;
 pub mod sync;

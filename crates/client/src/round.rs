@@ -156,28 +156,35 @@ impl Client {
     }
 
     async fn push_one(&self, s: &Session, id: &str) -> Result<Pushed, ClientError> {
-        let row: Option<(String, u32, Option<String>)> = {
+        let row: Option<(String, u32, Option<String>, Option<i64>)> = {
             let db = self.db();
             rusqlite::OptionalExtension::optional(db.query_row(
-                "SELECT envelope, attempts, recipients FROM outbox WHERE envelope_id = ?1",
+                "SELECT envelope, attempts, recipients, release_at FROM outbox WHERE envelope_id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<i64>>(3)?)),
             ))?
         };
-        let Some((json, attempts, to)) = row else {
+        let Some((json, attempts, to, release_at)) = row else {
             return Ok(Pushed::Ok);
         };
         let envelope: SealedEnvelope =
             serde_json::from_str(&json).map_err(|e| ClientError::Protocol(e.to_string()))?;
         let thread = envelope.header.thread.clone();
-        match s.api.post_envelope(&envelope, to.as_deref()).await {
+        // A planned message goes to the server's release queue; one whose time passed while
+        // this device was offline goes out now.
+        let planned = release_at.filter(|&at| at > now_ms() + 5_000);
+        let posted = match planned {
+            Some(at) => s.api.schedule(&envelope, at, to.as_deref()).await,
+            None => s.api.post_envelope(&envelope, to.as_deref()).await,
+        };
+        match posted {
             Ok(_) => {
                 let db = self.db();
                 let tx = db.unchecked_transaction()?;
                 tx.execute("DELETE FROM outbox WHERE envelope_id = ?1", [id])?;
                 tx.execute(
-                    "UPDATE messages SET state = 'sent', error = NULL WHERE id = ?1",
-                    [id],
+                    "UPDATE messages SET state = ?2, error = NULL WHERE id = ?1",
+                    params![id, if planned.is_some() { "planned" } else { "sent" }],
                 )?;
                 tx.commit()?;
                 drop(db);

@@ -51,6 +51,8 @@ pub enum MessageState {
     Failed,
     /// From someone else.
     Received,
+    /// Sealed and handed to the server (or waiting to be), which releases it at its time.
+    Planned,
 }
 
 impl MessageState {
@@ -60,6 +62,7 @@ impl MessageState {
             MessageState::Sent => "sent",
             MessageState::Failed => "failed",
             MessageState::Received => "received",
+            MessageState::Planned => "planned",
         }
     }
 
@@ -68,6 +71,7 @@ impl MessageState {
             "queued" => MessageState::Queued,
             "sent" => MessageState::Sent,
             "failed" => MessageState::Failed,
+            "planned" => MessageState::Planned,
             _ => MessageState::Received,
         }
     }

@@ -224,6 +224,7 @@ fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
     }
     let state = match m.state {
         MessageState::Queued => ui.tr(K::Queued).to_owned(),
+        MessageState::Planned => ui.tr(K::Planned).to_owned(),
         MessageState::Failed => ui.tr(K::Failed).to_owned(),
         _ => {
             let read = m.read_by();
