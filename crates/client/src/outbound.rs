@@ -20,15 +20,7 @@ impl Client {
     /// outbox keeps it for the next sync round.
     pub async fn send(&self, thread: &ThreadId, text: &str) -> Result<MessageView, ClientError> {
         let s = self.session()?;
-        if text.trim().is_empty() {
-            return Err(ClientError::Invalid("the message is empty".into()));
-        }
-        if text.len() > MAX_MESSAGE_BYTES {
-            return Err(ClientError::Invalid(format!(
-                "the message is too long: {} bytes, at most {MAX_MESSAGE_BYTES}; split it into several",
-                text.len()
-            )));
-        }
+        check_text(text)?;
         self.ensure_member(&s, thread).await?;
         let id = {
             let db = self.db();
@@ -143,6 +135,20 @@ impl Client {
         let _ = self.push_due().await;
         Ok(())
     }
+}
+
+/// A message's text as a user may send it: not blank, within [`MAX_MESSAGE_BYTES`].
+pub(crate) fn check_text(text: &str) -> Result<(), ClientError> {
+    if text.trim().is_empty() {
+        return Err(ClientError::Invalid("the message is empty".into()));
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(ClientError::Invalid(format!(
+            "the message is too long: {} bytes, at most {MAX_MESSAGE_BYTES}; split it into several",
+            text.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Who in a thread an envelope is sealed to.

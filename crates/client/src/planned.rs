@@ -7,11 +7,11 @@
 use rusqlite::params;
 use samtale_proto::api::MAX_HOLD_MS;
 use samtale_proto::payload::MessagePayload;
-use samtale_proto::{EnvelopeId, ErrorCode, MAX_MESSAGE_BYTES, PayloadKind, ThreadId};
+use samtale_proto::{EnvelopeId, ErrorCode, PayloadKind, ThreadId};
 
 use crate::engine::Client;
 use crate::error::ClientError;
-use crate::outbound::{Audience, queue_shown, seal};
+use crate::outbound::{Audience, check_text, queue_shown, seal};
 use crate::views::{ClientEvent, MessageView};
 
 /// Plans should lie at least this far ahead: nearer is simply sending now.
@@ -26,14 +26,7 @@ impl Client {
         release_at_ms: i64,
     ) -> Result<MessageView, ClientError> {
         let s = self.session()?;
-        if text.trim().is_empty() {
-            return Err(ClientError::Invalid("the message is empty".into()));
-        }
-        if text.len() > MAX_MESSAGE_BYTES {
-            return Err(ClientError::Invalid(format!(
-                "the message is too long: at most {MAX_MESSAGE_BYTES} bytes"
-            )));
-        }
+        check_text(text)?;
         let now = self.clock_ms();
         if release_at_ms < now + MIN_AHEAD_MS {
             return Err(ClientError::Invalid(
