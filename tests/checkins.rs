@@ -242,6 +242,14 @@ async fn three_weeks_of_check_ins() -> anyhow::Result<()> {
 
     sara.sync().await?;
     mikkel.sync().await?;
+    for (from, to) in [
+        (i64::MIN, 1),
+        (0, i64::MAX),
+        (real_now(), real_now() - 1),
+        (0, 4 * 366 * DAY),
+    ] {
+        assert!(invalid(sara.timeline(&me.user, from, to)).contains("timeline"));
+    }
     let tl = sara.timeline(&me.user, start - DAY, real_now())?;
     let got: Vec<(i64, u8, bool)> = tl
         .points

@@ -23,6 +23,7 @@ use crate::inbound::{Applied, notice};
 
 /// How far a sender's clock may run behind the slot it answers.
 const SKEW_MS: i64 = 10 * 60_000;
+const DAY_MS: i64 = 86_400_000;
 
 pub(crate) fn role_in(
     conn: &Connection,
@@ -136,8 +137,12 @@ pub(crate) fn answer(
         tracing::warn!(envelope = %h.id, "a check-in answer from someone else than the plan's youth was dropped");
         return Ok(done);
     }
-    if a.slot_ms > h.sent_at_ms + SKEW_MS {
-        tracing::warn!(envelope = %h.id, "a check-in answer to a slot after its own send time was dropped");
+    // Send times and slots are the sender's numbers: compared without overflow, and a slot
+    // must lie between the plan's start and the answer's own send time.
+    if a.slot_ms > h.sent_at_ms.saturating_add(SKEW_MS)
+        || a.slot_ms < first.made_at_ms.saturating_sub(DAY_MS)
+    {
+        tracing::warn!(envelope = %h.id, "a check-in answer to a slot outside the plan's life was dropped");
         return Ok(done);
     }
     let offered: Vec<&String> = revisions.iter().flat_map(|r| r.plan.tags.iter()).collect();
@@ -387,6 +392,27 @@ mod tests {
             answer(2, &["skole", "politik"]),
         );
         assert_eq!(stored(&conn), vec![(at(2, 8), 2, "[\"skole\"]".to_owned())]);
+        // Numbers at the ends of the range, and a slot before the plan existed: dropped, no panic.
+        let mut extreme = header(8, 1, 2, i64::MAX);
+        answer_env(
+            &conn,
+            extreme.clone(),
+            CheckInAnswer {
+                slot_ms: i64::MIN,
+                ..answer(3, &[])
+            },
+        );
+        extreme.sent_at_ms = i64::MIN;
+        answer_env(&conn, extreme, answer(3, &[]));
+        answer_env(
+            &conn,
+            header(9, 1, 2, at(2, 9)),
+            CheckInAnswer {
+                slot_ms: at(1, 7) - 2 * DAY_MS,
+                ..answer(3, &[])
+            },
+        );
+        assert_eq!(stored(&conn).len(), 1);
         // He changes his mind at 10.00; then the 09.00 answer is replayed: 4 stays.
         answer_env(&conn, header(7, 1, 2, at(2, 10)), answer(4, &[]));
         answer_env(&conn, header(6, 1, 2, at(2, 9)), answer(2, &["skole"]));

@@ -54,7 +54,7 @@ pub fn in_force(revisions: &[Revision], t: i64) -> Option<&Revision> {
             } else {
                 0
             };
-            r.made_at_ms - grace <= t
+            r.made_at_ms.saturating_sub(grace) <= t
         })
         .max_by_key(|r| (r.made_at_ms, r.plan.revision))
 }

@@ -153,7 +153,7 @@ fn late_without_slot(revisions: &[Revision], a: &store::StoredAnswer) -> bool {
     let window = schedule::in_force(revisions, a.slot_ms)
         .map(|r| i64::from(r.plan.window_minutes) * 60_000)
         .unwrap_or(0);
-    a.answered_at > a.slot_ms + window
+    a.answered_at > a.slot_ms.saturating_add(window)
 }
 
 fn push_point(out: &mut Marks, a: store::StoredAnswer, late: bool) {
@@ -287,7 +287,13 @@ impl Client {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<TimelineView, ClientError> {
-        if to_ms <= from_ms || to_ms - from_ms > 3 * 366 * DAY_MS {
+        // 1970 to 2200: whatever else a caller passes is a mistake (and would overflow below).
+        const LATEST_MS: i64 = 7_258_118_400_000;
+        if from_ms < 0
+            || to_ms > LATEST_MS
+            || to_ms <= from_ms
+            || to_ms - from_ms > 3 * 366 * DAY_MS
+        {
             return Err(ClientError::Invalid(
                 "a timeline spans from a moment to a later one, at most three years".into(),
             ));
