@@ -95,6 +95,19 @@ if [ ! -f "$DEMO/.seeded-checkins" ]; then
   touch "$DEMO/.seeded-checkins"
 fi
 family=$(cli sara threads | awk '/family/ {print $1; exit}')
+# An appointment in the family conversation Mikkel has answered, and a question about the last
+# meeting (with his mother's answer); the appointment is also on his timeline.
+if [ ! -f "$DEMO/.seeded-cards" ]; then
+  log "seeding an appointment and a question"
+  thursday=$(TZ=Europe/Copenhagen date -d "next thursday" +%F)
+  appt=$(cli sara --json appointment "$family" --title "Møde om praktikpladsen" --at "${thursday}T15:00" \
+    --minutes 45 --place "Ungecentret, Søndergade 4" --note "Tag dit CV med." | sed -n 's/.*"id":"\([0-9A-Z]*\)".*/\1/p' | head -1)
+  cli mikkel rsvp "$appt" coming >/dev/null
+  q=$(cli sara --json ask "$family" "Hvordan var mødet på skolen i går?" --comment | sed -n 's/.*"id":"\([0-9A-Z]*\)".*/\1/p' | head -1)
+  cli hanne answer "$q" 4 --comment "Godt, men lidt langt" >/dev/null
+  cli sara sync >/dev/null
+  touch "$DEMO/.seeded-cards"
+fi
 mikkel_id=$(cli mikkel --json whoami | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

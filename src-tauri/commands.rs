@@ -57,7 +57,16 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         crate::care::timeline,
         crate::care::record_event,
         crate::care::youth_flags,
-        crate::care::set_flag_rules
+        crate::care::set_flag_rules,
+        crate::cards::save_appointment,
+        crate::cards::reply_appointment,
+        crate::cards::ask_question,
+        crate::cards::answer_question,
+        crate::cards::close_question,
+        crate::cards::save_ics,
+        crate::cards::export_timeline,
+        crate::cards::plan_message,
+        crate::cards::cancel_planned
     ]
 }
 

@@ -10,6 +10,7 @@
 //! - [`events`]: engine events to Tauri events, and calm notifications without content;
 //! - [`reminders`]: "Tid til dagens smiley" when a check-in slot opens.
 
+pub mod cards;
 pub mod care;
 pub mod commands;
 pub mod events;

@@ -1,7 +1,12 @@
-//! The smiley reminder while the desktop app runs: when a check-in slot opens and the youth has
-//! not answered, a notification that says only "Tid til dagens smiley" (never the question),
-//! once per slot, and not while the window has focus (the card is in front of him then). The UI
-//! is told at the same moment, so the card appears without waiting for its own refresh.
+//! Reminders while the desktop app runs.
+//!
+//! - The smiley reminder: when a check-in slot opens and the youth has not answered, a
+//!   notification that says only "Tid til dagens smiley" (never the question), once per slot,
+//!   and not while the window has focus (the card is in front of him then). The UI is told at
+//!   the same moment, so the card appears without waiting for its own refresh.
+//! - Appointment reminders at the times the caseworker chose, once each (the engine keeps
+//!   which were given): "Du har en aftale i Samtale om 1 time", never the title or the place.
+//!
 //! Mobile platforms will schedule these with the notification plugin instead (not yet built).
 
 use std::collections::HashSet;
@@ -18,6 +23,22 @@ use tauri_plugin_notification::NotificationExt;
 
 /// What the reminder says: nothing personal, not even the question.
 pub const REMINDER_TEXT: &str = "Tid til dagens smiley";
+
+/// What an appointment reminder says: how soon, nothing else.
+pub fn appointment_text(minutes_before: u32) -> String {
+    let soon = match minutes_before {
+        m if m >= 1440 && m % 1440 == 0 => match m / 1440 {
+            1 => "i morgen".to_owned(),
+            d => format!("om {d} dage"),
+        },
+        m if m >= 60 && m % 60 == 0 => match m / 60 {
+            1 => "om 1 time".to_owned(),
+            h => format!("om {h} timer"),
+        },
+        m => format!("om {m} minutter"),
+    };
+    format!("Du har en aftale i Samtale {soon}")
+}
 
 /// How often the shell looks for a slot that has opened.
 const EVERY: Duration = Duration::from_secs(30);
@@ -37,6 +58,22 @@ pub fn run<R: Runtime>(app: AppHandle<R>, client: Arc<Client>) {
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tick.tick().await;
+            // Reminders are not given while the app is locked; they come after unlocking.
+            if client.ensure_unlocked().is_err() {
+                continue;
+            }
+            let notify = |text: &str| {
+                let _ = app
+                    .notification()
+                    .builder()
+                    .title("Samtale")
+                    .body(text)
+                    .show();
+            };
+            // Given now or never: the engine marks them given.
+            for r in client.take_due_reminders().unwrap_or_default() {
+                notify(&appointment_text(r.minutes_before));
+            }
             // Only a signed-in youth has slots of his own; anything else finds none.
             let Ok(due) = client.due_check_ins() else {
                 continue;
@@ -50,12 +87,7 @@ pub fn run<R: Runtime>(app: AppHandle<R>, client: Arc<Client>) {
                 .and_then(|w| w.is_focused().ok())
                 .unwrap_or(false);
             if !focused {
-                let _ = app
-                    .notification()
-                    .builder()
-                    .title("Samtale")
-                    .body(REMINDER_TEXT)
-                    .show();
+                notify(REMINDER_TEXT);
             }
             let threads = new.into_iter().map(|d| d.thread).collect();
             let _ = app.emit(EVENT, &ClientEvent::ThreadsChanged { threads });
@@ -104,5 +136,27 @@ mod tests {
         assert!(to_remind(&[due(1, 100, false)], &mut reminded).is_empty());
         assert_eq!(to_remind(&[due(1, 200, false)], &mut reminded).len(), 1);
         assert!(!REMINDER_TEXT.contains("Hvordan"));
+    }
+
+    /// How soon, in words, and nothing else.
+    #[test]
+    fn appointment_reminders_say_only_how_soon() {
+        assert_eq!(
+            appointment_text(1440),
+            "Du har en aftale i Samtale i morgen"
+        );
+        assert_eq!(
+            appointment_text(2880),
+            "Du har en aftale i Samtale om 2 dage"
+        );
+        assert_eq!(appointment_text(60), "Du har en aftale i Samtale om 1 time");
+        assert_eq!(
+            appointment_text(120),
+            "Du har en aftale i Samtale om 2 timer"
+        );
+        assert_eq!(
+            appointment_text(90),
+            "Du har en aftale i Samtale om 90 minutter"
+        );
     }
 }

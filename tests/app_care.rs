@@ -3,7 +3,8 @@
 //! the lowest smileys), then the app opens on his phone with the smiley due now. He ticks a
 //! topic and taps a smiley; the card thanks him, and "Mine smileys" shows his history. On
 //! Sara's laptop the caseload flags him, in words; the timeline shows his new answer with the
-//! events and the flags, on the laptop and on a phone; the plan editor opens from his
+//! events (one of them an appointment in his conversation) and the flags, on the laptop and
+//! on a phone; the plan editor opens from his
 //! conversation; she removes an event again. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
 //! `SAMTALE_APP_TESTS=1` (the README's test command sets it).
 
@@ -111,6 +112,24 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
             })
             .await?;
     }
+    // An appointment a few days before the end, put in while it was still ahead.
+    let meeting_at = slots[n - 6] + 2 * HOUR;
+    sara.set_clock_shift(meeting_at - 2 * DAY - real_now());
+    sara.save_appointment(
+        &thread,
+        samtale_client::card_views::AppointmentInput {
+            appointment: None,
+            title: "Samtale på kontoret".into(),
+            starts_at_ms: meeting_at,
+            minutes: 45,
+            place: "Rådhuset".into(),
+            link: None,
+            note: String::new(),
+            reminders: None,
+            cancelled: false,
+        },
+    )
+    .await?;
     sara.set_clock_shift(0);
     for (at, category, text, shared) in [
         (
@@ -140,22 +159,7 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
     drop(sara);
 
     let app = app_binary();
-    let env = |who: &str| {
-        vec![
-            (
-                "SAMTALE_PROFILE",
-                scene
-                    .profiles
-                    .path()
-                    .join(who)
-                    .to_string_lossy()
-                    .into_owned(),
-            ),
-            // Scene profiles are opened with the key of all 7s.
-            ("SAMTALE_DB_KEY", "07".repeat(32)),
-            ("SAMTALE_SERVER", scene.url.clone()),
-        ]
-    };
+    let env = |who: &str| scene.app_env(who);
 
     // Mikkel's phone: the card for the smiley due now.
     let phone_driver = Driver::start(&env("mikkel")).await?;
@@ -210,6 +214,10 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
     laptop.wait("#flag-list", T).await?;
     laptop.click(&laptop.wait("#range-3m", T).await?).await?;
     laptop.wait_text("Skifter til Vestskolen", T).await?;
+    laptop.wait_text("Samtale på kontoret", T).await?;
+    laptop
+        .wait("#timeline-chart g.event[data-source='appointment']", T)
+        .await?;
     let points = laptop.find_all("#timeline-chart circle.point").await?;
     assert_eq!(points.len(), n - 2 + 1, "every answer is a point");
     settled(&laptop, "#timeline-chart").await?;
@@ -242,7 +250,7 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(laptop.find_all("#timeline-chart g.event").await?.len(), 1);
+    assert_eq!(laptop.find_all("#timeline-chart g.event").await?.len(), 2);
     laptop
         .click(&laptop.wait("#close-timeline", T).await?)
         .await?;

@@ -107,21 +107,39 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// Noon local time on a date (month 1-12), in ms since the epoch.
-#[cfg(target_arch = "wasm32")]
 pub fn local_noon(year: i32, month: u32, day: u32) -> i64 {
+    local_at(year, month, day, 12, 0)
+}
+
+/// A local date (month 1-12) and time of day, in ms since the epoch.
+#[cfg(target_arch = "wasm32")]
+pub fn local_at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
     js_sys::Date::new_with_year_month_day_hr_min_sec(
         year as u32,
         month as i32 - 1,
         day as i32,
-        12,
-        0,
+        hour as i32,
+        minute as i32,
         0,
     )
     .get_time() as i64
 }
 
+/// A date input's `YYYY-MM-DD` and a time input's `HH:MM`, local, in ms; None for anything
+/// else.
+pub fn parse_moment(date: &str, time: &str) -> Option<i64> {
+    let mut p = date.split('-').map(|x| x.parse::<i32>().ok());
+    let (y, m, d) = (p.next()??, p.next()??, p.next()??);
+    let (h, min) = time.split_once(':')?;
+    let (h, min) = (h.parse::<u32>().ok()?, min.parse::<u32>().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || h > 23 || min > 59 {
+        return None;
+    }
+    Some(local_at(y, m as u32, d as u32, h, min))
+}
+
 #[cfg(not(target_arch = "wasm32"))]
-pub fn local_noon(year: i32, month: u32, day: u32) -> i64 {
+pub fn local_at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
     // UTC off the webview, like `local`.
     let (y, m) = if month <= 2 {
         (i64::from(year) - 1, i64::from(month) + 9)
@@ -132,7 +150,7 @@ pub fn local_noon(year: i32, month: u32, day: u32) -> i64 {
     let yoe = y - era * 400;
     let doy = (153 * m + 2) / 5 + i64::from(day) - 1;
     let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    days * 86_400_000 + 12 * 3_600_000
+    days * 86_400_000 + i64::from(hour) * 3_600_000 + i64::from(minute) * 60_000
 }
 
 /// "14.05" (Danish) or "14:05" (English).

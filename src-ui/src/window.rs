@@ -67,6 +67,7 @@ mod tests {
             error: None,
             mine: false,
             receipts: Vec::new(),
+            card: None,
         }
     }
 

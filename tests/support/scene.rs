@@ -45,6 +45,23 @@ impl Scene {
         open(&self.profiles.path().join(profile), 7)
     }
 
+    /// What the real app needs to open `profile` of this scene against its server.
+    pub fn app_env(&self, profile: &str) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "SAMTALE_PROFILE",
+                self.profiles
+                    .path()
+                    .join(profile)
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
+            // Scene profiles are opened with the key of all 7s.
+            ("SAMTALE_DB_KEY", "07".repeat(32)),
+            ("SAMTALE_SERVER", self.url.clone()),
+        ]
+    }
+
     /// A staff member of `slug` logged in on a new profile.
     pub async fn staff(
         &self,

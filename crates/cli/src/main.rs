@@ -7,9 +7,11 @@
 //! The app keeps its key in the OS key store instead; a key file is only as safe as the account
 //! that can read it.
 
+mod cards;
 mod care;
 mod key;
 mod print;
+mod print_cards;
 mod print_care;
 
 use std::path::PathBuf;
@@ -171,6 +173,8 @@ enum Command {
     ConfirmCodes { user: String },
     #[command(flatten)]
     Care(care::CareCommand),
+    #[command(flatten)]
+    Cards(cards::CardCommand),
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -435,6 +439,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Admin { action } => admin(&client, action, &out).await,
         Command::Care(command) => care::run(&client, command, &out).await,
+        Command::Cards(command) => cards::run(&client, command, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

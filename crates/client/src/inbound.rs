@@ -17,6 +17,7 @@ use samtale_proto::invite::ProofKind;
 use samtale_proto::payload::{MessagePayload, PlainPayload};
 use samtale_proto::{B64, DeviceId, EnvelopeId, ReceiptKind, SealedEnvelope, ThreadId, UserId};
 
+use crate::cards;
 use crate::checkins::{self, describe_plan};
 use crate::devices;
 use crate::engine::{Session, fresh, now_ms};
@@ -348,6 +349,10 @@ pub fn apply_envelope(
                 }
                 Care::CheckIn(a) => checkins::apply::answer(conn, h, &a),
                 Care::Event(e) => checkins::apply::event(conn, h, &e, &name),
+                Care::Appointment(a) => cards::apply::appointment(conn, h, &a, &name),
+                Care::AppointmentReply(r) => cards::apply::reply(conn, h, &r),
+                Care::Question(q) => cards::apply::question(conn, h, &q, &name),
+                Care::Feedback(f) => cards::apply::feedback(conn, h, &f),
             };
         }
         Ok(p) => p.text,

@@ -26,6 +26,7 @@
 mod account;
 pub mod admin;
 pub mod api;
+pub mod cards;
 pub mod caseload;
 pub mod checkins;
 pub mod db;
@@ -41,11 +42,14 @@ mod planned;
 mod query;
 mod round;
 pub mod sync;
+#[cfg(test)]
+mod testworld;
 pub mod trust;
 pub mod views;
 
 pub use engine::{Client, DB_FILE};
 pub use error::ClientError;
+pub use samtale_ipc::cards as card_views;
 /// The care tools' view models (shared with the UI).
 pub use samtale_ipc::care;
 pub use views::*;

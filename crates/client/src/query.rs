@@ -46,6 +46,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
 fn to_view(conn: &Connection, me: &UserId, row: MessageRow) -> Result<MessageView, ClientError> {
     let (id, thread, sender, sender_name, kind, body, sent_at_ms, state, error) = row;
     let mine = sender == me.as_str();
+    let kind_has_card = kind == "appointment" || kind == "question";
     let receipts = if mine {
         member_receipts(conn, &thread, &id, me)?
     } else {
@@ -63,6 +64,11 @@ fn to_view(conn: &Connection, me: &UserId, row: MessageRow) -> Result<MessageVie
         error,
         mine,
         receipts,
+        card: if kind_has_card {
+            crate::cards::card_for_message(conn, me, &id)?
+        } else {
+            None
+        },
     })
 }
 

@@ -112,6 +112,10 @@ pub struct EventInput {
 pub enum EventSource {
     /// Recorded by a caseworker.
     Recorded,
+    /// An appointment in a conversation the youth is in (at its start).
+    Appointment,
+    /// The youth's answer to a quick question (when he answered).
+    Feedback,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! event the shell pushes, and the error kinds every command can answer with. Serde only, so it
 //! builds for wasm.
 
+pub mod cards;
 pub mod care;
 pub mod commands;
 pub mod error;

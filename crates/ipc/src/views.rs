@@ -103,6 +103,9 @@ pub struct MessageView {
     pub mine: bool,
     /// For own messages: every other member's delivered/read state.
     pub receipts: Vec<MemberReceipt>,
+    /// The appointment or question this row shows (kinds `appointment` and `question`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<crate::cards::CardView>,
 }
 
 impl MessageView {

@@ -1,6 +1,7 @@
 //! The care tools' sealed payloads: smiley check-in plans, the youth's answers, and the events a
-//! caseworker records on a youth's timeline. They travel inside a [`crate::MessagePayload`]'s
-//! `care` field, beside a plain `text` that an older client shows instead.
+//! caseworker records on a youth's timeline (appointments and questions are in [`crate::cards`]).
+//! They travel inside a [`crate::MessagePayload`]'s `care` field, beside a plain `text` that an
+//! older client shows instead.
 //!
 //! The shapes and their limits live here so that the sending and the receiving client apply the
 //! same rules: a plan or answer that breaks them is refused when made and ignored when received.
@@ -9,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cards::{Appointment, AppointmentReply, FeedbackAnswer, Question};
 use crate::ids::{CareId, UserId};
 
 /// Longest check-in question, in characters.
@@ -331,6 +333,10 @@ pub enum Care {
     CheckInPlan(CheckInPlan),
     CheckIn(CheckInAnswer),
     Event(CareEvent),
+    Appointment(Appointment),
+    AppointmentReply(AppointmentReply),
+    Question(Question),
+    Feedback(FeedbackAnswer),
 }
 
 impl Care {
@@ -339,6 +345,10 @@ impl Care {
             Care::CheckInPlan(p) => p.validate(),
             Care::CheckIn(a) => a.validate(),
             Care::Event(e) => e.validate(),
+            Care::Appointment(a) => a.validate(),
+            Care::AppointmentReply(r) => r.validate(),
+            Care::Question(q) => q.validate(),
+            Care::Feedback(f) => f.validate(),
         }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod bytes;
+pub mod cards;
 pub mod care;
 pub mod devices;
 pub mod envelope;

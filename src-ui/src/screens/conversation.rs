@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use samtale_ipc::cards::commands::{CANCEL_PLANNED, CancelPlannedArgs};
 use samtale_ipc::commands::{
     MARK_READ, MESSAGES, MessagesArgs, RETRY, RetryArgs, SEND, SendArgs, ThreadArgs,
 };
@@ -101,6 +102,7 @@ pub fn Conversation(
             }
         });
     };
+    let tools_thread = thread.clone();
     let title = {
         let thread = thread.clone();
         move || {
@@ -132,6 +134,9 @@ pub fn Conversation(
                     }}
                 </For>
             </ol>
+            <Show when=move || ui.is_staff()>
+                <super::compose::StaffTools thread=tools_thread.clone() />
+            </Show>
             <Composer thread=thread />
         </section>
     }
@@ -181,11 +186,12 @@ fn rows(ui: Ui, list: &[MessageView]) -> Vec<Row> {
             last_day = Some(at);
         }
         let key = format!(
-            "{}:{}:{}:{}:{lang:?}",
+            "{}:{}:{}:{}:{}:{lang:?}",
             m.id,
             m.state.as_str(),
             m.read_by().len(),
-            m.delivered_unread().len()
+            m.delivered_unread().len(),
+            m.card.as_ref().map(super::cards::key).unwrap_or_default()
         );
         out.push(Row {
             key,
@@ -198,6 +204,9 @@ fn rows(ui: Ui, list: &[MessageView]) -> Vec<Row> {
 fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
     if m.kind == "notice" {
         return view! { <li class="notice">{m.body.clone()}</li> }.into_any();
+    }
+    if matches!(m.kind.as_str(), "appointment" | "question" | "card_update") {
+        return super::cards::row(ui, m, time);
     }
     if m.kind == "check_in_plan" {
         // A plan made or changed: a card in the middle, like a notice, with who did it.
@@ -243,13 +252,24 @@ fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
             parts.join(" · ")
         }
     };
+    let planned = m.state == MessageState::Planned;
     let failed = m.state == MessageState::Failed;
     let queued = m.state == MessageState::Queued;
     let id = m.id.clone();
+    let planned_id = m.id.clone();
     view! {
         <li class="bubble mine" class:queued=queued class:failed=failed data-state=m.state_name()>
             <p class="text">{body}</p>
             <span class="meta"><time>{time}</time>" · "<span class="state">{state}</span></span>
+            <Show when=move || planned>
+                {
+                    let message = planned_id.clone();
+                    view! { <button class="ghost cancel-planned" on:click=move |_| {
+                        let args = CancelPlannedArgs { message: message.clone() };
+                        spawn_local(async move { let _ = invoke::<_, ()>(CANCEL_PLANNED, &args).await; });
+                    }>{ui.tr(K::CancelPlanned)}</button> }
+                }
+            </Show>
             <Show when=move || failed>
                 {
                     let id = id.clone();

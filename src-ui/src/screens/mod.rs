@@ -5,10 +5,14 @@
 //! [`settings`] with [`devices`] (this account's devices, linking a new one, alerts), and
 //! [`link`] (a new device asking to join the person's account); the care tools: [`checkin`]
 //! (a youth's due smiley), [`plan`] (the smiley plan in a youth's conversation) and
-//! [`timeline`] (a youth's answers over time with events, patterns and flags).
+//! [`timeline`] (a youth's answers over time with events, patterns and flags); [`cards`]
+//! (appointments and questions in a conversation) and [`compose`] (a caseworker's tools to
+//! make them, and to send a message later).
 
+mod cards;
 mod caseload;
 mod checkin;
+mod compose;
 mod conversation;
 mod desk;
 mod devices;

@@ -6,10 +6,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use samtale_ipc::cards::commands::EXPORT_TIMELINE;
 use samtale_ipc::care::commands::{
     FlagRulesArgs, RECORD_EVENT, RecordEventArgs, SET_FLAG_RULES, TIMELINE, TimelineArgs,
 };
-use samtale_ipc::care::{EventInput, EventView, Flag, FlagRules, TimelineView};
+use samtale_ipc::care::{EventInput, EventSource, EventView, Flag, FlagRules, TimelineView};
 use samtale_ipc::commands::Language;
 use samtale_proto::care::EventCategory;
 use samtale_proto::{ThreadId, UserId};
@@ -133,6 +134,25 @@ pub fn TimelinePanel(
                 .unwrap_or_else(|| ui.tr(K::Timeline).to_owned())
         })
     };
+    // The series shown, as CSV in Downloads (for a spreadsheet or the case file).
+    let saved: RwSignal<Option<String>> = RwSignal::new(None);
+    let export_youth = youth.clone();
+    let export = move |_| {
+        let now = js_now();
+        let args = TimelineArgs {
+            youth: export_youth.clone(),
+            from_ms: now - days.get_untracked() * DAY_MS,
+            to_ms: now + 1,
+        };
+        spawn_local(async move {
+            saved.set(Some(
+                match crate::invoke::invoke::<_, String>(EXPORT_TIMELINE, &args).await {
+                    Ok(path) => format!("{} {path}", ui.tr(K::SavedIn)),
+                    Err(e) => ui.error(&e),
+                },
+            ));
+        });
+    };
     let range = move |n: i64, key: K, id: &'static str| {
         view! { <button role="tab" id=id aria-selected=move || (days.get() == n).to_string() on:click=move |_| days.set(n)>{ui.text(key)}</button> }
     };
@@ -148,6 +168,10 @@ pub fn TimelinePanel(
                     {range(14, K::Range2w, "range-2w")}
                     {range(91, K::Range3m, "range-3m")}
                     {range(365, K::Range1y, "range-1y")}
+                </div>
+                <div class="card-actions">
+                    <button id="export-csv" type="button" class="ghost" on:click=export>{ui.text(K::ExportCsv)}</button>
+                    <span class="saved" role="status">{move || saved.get()}</span>
                 </div>
                 {move || view.get().map(|v| {
                     let rules = v.rules;
@@ -250,13 +274,13 @@ fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
         .enumerate()
         .map(|(i, e)| {
             let xx = x(e.at_ms);
-            let label = t(lang, category_text(e.category));
+            let label = event_label(lang, e);
             // Labels of events close together take turns on two lines.
             let ly = if i % 2 == 0 { top - 20 } else { top - 6 };
             // Near the right edge a label reads leftwards, so it stays inside.
             let (lx, anchor) = if xx > right - 90 { (xx - 3, "end") } else { (xx + 3, "start") };
             view! {
-                <g class="event" class:shared=e.shared>
+                <g class="event" class:shared=e.shared data-source=source_name(e.source)>
                     <line x1=xx x2=xx y1=ly + 2 y2=plot_bottom stroke="#5b6b7f" stroke-dasharray="4 3" />
                     <text x=lx y=ly text-anchor=anchor class="event-label">{label}</text>
                 </g>
@@ -426,6 +450,23 @@ fn patterns(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
     }
 }
 
+/// What kind of event, in words: the category of a recorded one, else where it came from.
+fn event_label(lang: Language, e: &EventView) -> &'static str {
+    match e.source {
+        EventSource::Recorded => t(lang, category_text(e.category)),
+        EventSource::Appointment => t(lang, K::Appointment),
+        EventSource::Feedback => t(lang, K::FeedbackEvent),
+    }
+}
+
+fn source_name(s: EventSource) -> &'static str {
+    match s {
+        EventSource::Recorded => "recorded",
+        EventSource::Appointment => "appointment",
+        EventSource::Feedback => "feedback",
+    }
+}
+
 fn events_list(ui: Ui, events: &[EventView], staff: bool) -> impl IntoView + use<> {
     let lang = ui.lang.get_untracked();
     let items = events
@@ -455,11 +496,13 @@ fn events_list(ui: Ui, events: &[EventView], staff: bool) -> impl IntoView + use
                     });
                 }
             };
+            // Appointments and answers are changed on their cards, not here.
+            let removable = staff && e.source == EventSource::Recorded;
             view! {
                 <li class="event-item">
-                    <strong>{when}" · "{t(lang, category_text(e.category))}</strong>" "{e.text.clone()}
+                    <strong>{when}" · "{event_label(lang, e)}</strong>" "{e.text.clone()}
                     <span class="hint">" – "{who}{staff_only}</span>
-                    <Show when=move || staff>
+                    <Show when=move || removable>
                         <button class="ghost remove-event" on:click=remove.clone()>{t(lang, K::EventRemove)}</button>
                     </Show>
                 </li>

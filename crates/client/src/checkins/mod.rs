@@ -22,7 +22,7 @@ mod export;
 pub mod patterns;
 pub mod schedule;
 mod store;
-mod views;
+pub(crate) mod views;
 
 use rusqlite::params;
 use samtale_ipc::care::{
@@ -283,7 +283,7 @@ impl Client {
         Ok(())
     }
 
-    async fn after_care(&self, thread: &ThreadId) {
+    pub(crate) async fn after_care(&self, thread: &ThreadId) {
         self.emit(ClientEvent::ThreadsChanged {
             threads: vec![thread.clone()],
         });

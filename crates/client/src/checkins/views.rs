@@ -25,7 +25,7 @@ const DAY_MS: i64 = 86_400_000;
 /// Flags look at the last week against the four before it.
 const FLAG_SPAN_MS: i64 = 35 * DAY_MS;
 
-fn person(conn: &Connection, user: &UserId) -> Result<MemberView, ClientError> {
+pub(crate) fn person(conn: &Connection, user: &UserId) -> Result<MemberView, ClientError> {
     let row: Option<(String, String)> = conn
         .query_row(
             "SELECT display_name, role FROM users WHERE id = ?1",
@@ -310,10 +310,12 @@ impl Client {
             .collect();
         let p = patterns::patterns(&in_range);
         let rules = rules_for(&db, youth)?;
-        let events = store::events(&db, youth, from_ms, to_ms)?
+        let mut events = store::events(&db, youth, from_ms, to_ms)?
             .into_iter()
             .map(|e| event_view(&db, e))
             .collect::<Result<Vec<_>, _>>()?;
+        events.extend(crate::cards::timeline_events(&db, youth, from_ms, to_ms)?);
+        events.sort_by_key(|e| e.at_ms);
         Ok(TimelineView {
             youth: person(&db, youth)?,
             from_ms,

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("v3.sql"),
     include_str!("v4.sql"),
     include_str!("v5.sql"),
+    include_str!("v6.sql"),
 ];
 
 /// Opens (creating if needed) the encrypted database and brings it to the newest schema.
