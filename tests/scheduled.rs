@@ -269,6 +269,18 @@ async fn the_engine_plans_and_cancels() -> anyhow::Result<()> {
         .plan_message(&thread, "Glem det", sara.clock_ms() + 62_000)
         .await?;
     assert_eq!(sara.planned()?.len(), 2);
+    // Her conversation list does not show a message that has not gone out as the latest.
+    let listed = sara.threads()?;
+    let preview = listed
+        .iter()
+        .find(|t| t.id == thread)
+        .and_then(|t| t.last_message.clone());
+    assert!(
+        preview
+            .as_deref()
+            .is_none_or(|p| !p.starts_with("Godmorgen") && p != "Glem det"),
+        "{preview:?}"
+    );
     sara.cancel_planned(&gone.id).await?;
     assert_eq!(sara.planned()?.len(), 1);
     mikkel.sync().await?;

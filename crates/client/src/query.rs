@@ -107,14 +107,15 @@ fn member_receipts(
 }
 
 impl Client {
-    /// Threads, most recently active first.
+    /// Threads, most recently active first. A planned message is not activity until it goes
+    /// out (its time is its release time, in the future).
     pub fn threads(&self) -> Result<Vec<ThreadView>, ClientError> {
         let me = self.session()?.user;
         let db = self.db();
         let mut stmt = db.prepare(
             "SELECT t.id, t.kind,
-                COALESCE((SELECT max(sent_at) FROM messages WHERE thread_id = t.id), t.created_at) AS last,
-                (SELECT body FROM messages WHERE thread_id = t.id AND kind != 'notice' ORDER BY sent_at DESC, id DESC LIMIT 1),
+                COALESCE((SELECT max(sent_at) FROM messages WHERE thread_id = t.id AND state != 'planned'), t.created_at) AS last,
+                (SELECT body FROM messages WHERE thread_id = t.id AND kind != 'notice' AND state != 'planned' ORDER BY sent_at DESC, id DESC LIMIT 1),
                 (SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.kind != 'notice' AND m.sender != ?1
                     AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.envelope_id = m.id AND r.user_id = ?1 AND r.kind = 'read'))
              FROM threads t JOIN members mb ON mb.thread_id = t.id AND mb.user_id = ?1
