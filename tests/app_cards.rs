@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use samtale_client::card_views::CardView;
-use samtale_proto::api::{Role, ThreadKind};
 use samtale_proto::cards::Rsvp;
 use samtale_tests::app::{app_binary, capture, select, settled};
 use samtale_tests::scene::Scene;
@@ -32,20 +31,12 @@ async fn cards_in_the_real_app() -> anyhow::Result<()> {
     }
     let scene = Scene::start(&["horsens"], &[])?;
     let (sara, _) = scene.sara().await?;
-    let (mikkel, me) = scene.mikkel(&sara).await?;
-    let (mette, mor) = scene
-        .citizen(
-            &sara,
-            Role::Parent,
-            "Mette",
-            Some(me.user.clone()),
-            "mette",
-            "Mettes telefon",
-        )
-        .await?;
-    let family = sara
-        .create_thread(ThreadKind::Family, vec![me.user.clone(), mor.user.clone()])
-        .await?;
+    let samtale_tests::scene::Family {
+        mikkel,
+        mette,
+        thread: family,
+        ..
+    } = scene.family(&sara).await?;
     sara.send(&family, "Hej begge to. Her er et forslag til næste møde.")
         .await?;
     mikkel.sync().await?;

@@ -10,7 +10,7 @@
 use samtale_client::card_views::{AppointmentInput, CardView, QuestionInput};
 use samtale_client::care::EventSource;
 use samtale_client::{Client, ClientError};
-use samtale_proto::api::{Role, ThreadKind};
+use samtale_proto::api::Role;
 use samtale_proto::cards::{QuestionForm, Rsvp};
 use samtale_proto::{CareId, ThreadId};
 use samtale_tests::now_ms as real_now;
@@ -72,22 +72,15 @@ fn appointment(card: &CardView) -> &samtale_client::card_views::AppointmentView 
 async fn an_appointment_moved_twice() -> anyhow::Result<()> {
     let scene = Scene::start(&["aarhus"], &[])?;
     let (sara, _) = scene.sara().await?;
-    let (mikkel, me) = scene.mikkel(&sara).await?;
-    let (mette, mor) = scene
-        .citizen(
-            &sara,
-            Role::Parent,
-            "Mette",
-            Some(me.user.clone()),
-            "mette",
-            "Mettes telefon",
-        )
-        .await?;
+    let samtale_tests::scene::Family {
+        mikkel,
+        youth: me,
+        mette,
+        thread: family,
+        ..
+    } = scene.family(&sara).await?;
     let (jonas, _) = scene
         .citizen(&sara, Role::Youth, "Jonas", None, "jonas", "Jonas' telefon")
-        .await?;
-    let family = sara
-        .create_thread(ThreadKind::Family, vec![me.user.clone(), mor.user.clone()])
         .await?;
     let now = real_now();
     let first = (now / HOUR) * HOUR + 3 * DAY;
@@ -279,20 +272,13 @@ fn question(card: &CardView) -> &samtale_client::card_views::QuestionView {
 async fn a_question_answered_changed_and_closed() -> anyhow::Result<()> {
     let scene = Scene::start(&["odense"], &[])?;
     let (sara, _) = scene.sara().await?;
-    let (mikkel, me) = scene.mikkel(&sara).await?;
-    let (mette, mor) = scene
-        .citizen(
-            &sara,
-            Role::Parent,
-            "Mette",
-            Some(me.user.clone()),
-            "mette",
-            "Mettes telefon",
-        )
-        .await?;
-    let family = sara
-        .create_thread(ThreadKind::Family, vec![me.user.clone(), mor.user.clone()])
-        .await?;
+    let samtale_tests::scene::Family {
+        mikkel,
+        youth: me,
+        mette,
+        thread: family,
+        ..
+    } = scene.family(&sara).await?;
     let ask = |form| QuestionInput {
         text: "Hvordan var mødet i dag?".into(),
         form,

@@ -13,6 +13,15 @@ pub fn open(dir: &std::path::Path, byte: u8) -> Client {
     Client::open(dir, &[byte; 32]).expect("open profile")
 }
 
+/// A youth, his mother and their family conversation with the caseworker (see [`Scene::family`]).
+pub struct Family {
+    pub mikkel: Client,
+    pub youth: Account,
+    pub mette: Client,
+    pub parent: Account,
+    pub thread: samtale_proto::ThreadId,
+}
+
 /// A real server with its municipalities, and a directory for the test's profiles.
 pub struct Scene {
     pub url: String,
@@ -96,6 +105,35 @@ impl Scene {
         let c = self.open(profile);
         let me = c.join(Some(&self.url), &inv.code, name, device).await?;
         Ok((c, me))
+    }
+
+    /// Mikkel and his mother Mette (profiles "mikkel" and "mette"), invited by `sara`, and
+    /// their family conversation with her.
+    pub async fn family(&self, sara: &Client) -> anyhow::Result<Family> {
+        let (mikkel, youth) = self.mikkel(sara).await?;
+        let (mette, parent) = self
+            .citizen(
+                sara,
+                Role::Parent,
+                "Mette",
+                Some(youth.user.clone()),
+                "mette",
+                "Mettes telefon",
+            )
+            .await?;
+        let thread = sara
+            .create_thread(
+                samtale_proto::api::ThreadKind::Family,
+                vec![youth.user.clone(), parent.user.clone()],
+            )
+            .await?;
+        Ok(Family {
+            mikkel,
+            youth,
+            mette,
+            parent,
+            thread,
+        })
     }
 
     /// Sara's youth Mikkel, joined on the profile "mikkel" with his phone.
