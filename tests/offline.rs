@@ -155,7 +155,9 @@ async fn retention_purges_only_what_every_device_has() -> anyhow::Result<()> {
             })? == 1,
         )
     };
-    assert!(stored(&to_ali)? && stored(&to_bo)?);
+    // Bo's is kept: his device has not fetched it. (Ali's may be gone already: the purge runs
+    // every second, and nothing holds it back once both devices have it.)
+    assert!(stored(&to_bo)?);
     eventually(
         Duration::from_secs(10),
         "Ali's envelope is purged",
