@@ -81,3 +81,16 @@ ensure_app_test_deps() {
     npm install --silent --no-audit --no-fund --prefix target/tools axe-core@4 >/dev/null
   fi
 }
+
+# Test doubles that speak a remote service's real protocol, on loopback: an S3 server (moto's
+# server mode, from PyPI) for the blob store's S3 backend. Into /opt/samtale-test-tools, once.
+ensure_test_services() {
+  apt_install python3 python3-venv
+  local tools=/opt/samtale-test-tools
+  if [ ! -x "$tools/bin/moto_server" ]; then
+    log "installing moto's S3 server (a minute or two, once)"
+    as_root /usr/bin/python3 -m venv "$tools"
+    as_root "$tools/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.*'
+  fi
+  export SAMTALE_MOTO="$tools/bin/moto_server"
+}

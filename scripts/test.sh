@@ -11,6 +11,7 @@ ensure_rust
 ensure_postgres
 ensure_app_build_deps
 ensure_app_test_deps
+ensure_test_services
 
 log "format"
 cargo fmt --all -- --check

@@ -99,7 +99,7 @@ pub async fn export_timeline<R: Runtime>(
     save_file(&app, "smileys.csv", &samtale_client::checkins::csv(&view))
 }
 
-fn downloads<R: Runtime>(app: &AppHandle<R>) -> Res<PathBuf> {
+pub(crate) fn downloads<R: Runtime>(app: &AppHandle<R>) -> Res<PathBuf> {
     if let Ok(dir) = std::env::var("SAMTALE_DOWNLOADS") {
         return Ok(PathBuf::from(dir));
     }

@@ -66,7 +66,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         crate::cards::save_ics,
         crate::cards::export_timeline,
         crate::cards::plan_message,
-        crate::cards::cancel_planned
+        crate::cards::cancel_planned,
+        crate::files::send_files,
+        crate::files::fetch_file,
+        crate::files::save_attachment,
+        crate::files::cancel_sending
     ]
 }
 

@@ -3,7 +3,7 @@
 //! call into the client engine (`samtale-client`):
 //!
 //! - [`commands`]: the commands the UI invokes, one line each into the engine, and [`care`]
-//!   those of the care tools;
+//!   those of the care tools, [`cards`] of appointments and questions, [`files`] of files;
 //! - [`shell`]: the state they share (the engine once the profile is open, the key-store error
 //!   when there is none) and the engine's live loop;
 //! - [`keystore`]: the database key in the OS key store, or from `SAMTALE_DB_KEY` for tests;
@@ -14,6 +14,7 @@ pub mod cards;
 pub mod care;
 pub mod commands;
 pub mod events;
+pub mod files;
 pub mod keystore;
 pub mod reminders;
 pub mod shell;

@@ -143,6 +143,7 @@ impl World {
             v: 1,
             text: text.into(),
             care: None,
+            files: Vec::new(),
         })
         .expect("json");
         let to = Recipient::from_keys(&self.sara_keys).expect("keys");

@@ -5,6 +5,7 @@
 #
 # Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread|timeline ...]
 #        (default: all)
+#        crates/bench/run.sh ui-timeline (the real app under Xvfb; not in the default)
 #        crates/bench/run.sh profile-throughput profile-latency profile-postgres
 #        (diagnostics, not in the default; the first two need `perf`)
 # Sizes come from the environment: MESSAGES CLIENTS YOUTHS IDLE RATE DURATION SOCKETS ITERATIONS
@@ -211,6 +212,21 @@ for step in "${STEPS[@]}"; do
             measure timeline "$LOAD" timeline $(target) --days "$CHECKIN_DAYS" --youths "$CASELOAD"
             stop_server
             ;;
+        ui-timeline)
+            # Two years of check-ins drawn in the real app under a virtual display (the app's
+            # own timing of each drawing; tests/app_timeline_draw.rs). APP_PROFILE=debug uses
+            # the debug build the tests use instead of a release build.
+            bash scripts/build-ui.sh
+            if [ "${APP_PROFILE:-release}" = release ]; then
+                cargo build --release --features samtale-app/custom-protocol --bin samtale-app
+                export SAMTALE_APP_BIN=$BIN/samtale-app
+            else
+                cargo build --features samtale-app/custom-protocol --bin samtale-app
+            fi
+            cargo build -p samtale-server
+            measure ui-timeline xvfb-run -a -s "-screen 0 1920x1080x24" \
+                cargo test -p samtale-tests --locked --test app_timeline_draw -- --ignored --nocapture
+            ;;
         profile-throughput)
             # Where the server's CPU goes while it takes envelopes as fast as it can.
             use_storage "$WORK/sqlite-profile-throughput"
@@ -278,7 +294,7 @@ for step in "${STEPS[@]}"; do
             ;;
         *)
             echo "unknown step $step (crypto, throughput, latency, memory, postgres," \
-                "profile-throughput, profile-latency, profile-postgres)"
+                "ui-timeline, profile-throughput, profile-latency, profile-postgres)"
             exit 2
             ;;
     esac

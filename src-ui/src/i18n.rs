@@ -218,6 +218,7 @@ catalogue! {
     Range2w => "2 uger", "2 weeks";
     Range3m => "3 måneder", "3 months";
     Range1y => "1 år", "1 year";
+    Range2y => "2 år", "2 years";
     TimelineEmpty => "Ingen svar i perioden.", "No answers in this period.";
     LegendAnswer => "svar", "answer";
     LegendLate => "svar efter tiden", "late answer";
@@ -266,6 +267,9 @@ catalogue! {
     Sat => "Lør", "Sat";
     Sun => "Søn", "Sun";
     ErrLinkNotVerified => "Enheden kunne ikke bekræftes med koden. Stop her, og fortæl det til din sagsbehandler eller IT-support.", "The device could not be verified with the code. Stop here and tell your caseworker or IT support.";
+    ErrFileRefused => "Filen kan ikke sendes eller åbnes: programmer er ikke tilladt, og filer må højst fylde det, kommunen har valgt.", "The file cannot be sent or opened: programs are not allowed, and files may not be larger than the municipality allows.";
+    ErrFileDamaged => "Filen passer ikke med det, afsenderen sendte, så den blev ikke åbnet. Bed afsenderen sende den igen.", "The file does not match what the sender sent, so it was not opened. Ask the sender to send it again.";
+    ErrStorageFull => "Kommunens plads til filer er fuld lige nu. Prøv igen senere, eller kontakt IT-support.", "The municipality's storage for files is full right now. Try again later, or contact IT support.";
     CardChanged => "ændret", "changed";
     Appointment => "Aftale", "Appointment";
     RsvpComing => "Jeg kommer", "I'm coming";
@@ -273,6 +277,13 @@ catalogue! {
     RsvpReschedule => "Kan vi flytte det?", "Can we move it?";
     EarlierTime => "svar til det tidligere tidspunkt", "answer to the earlier time";
     SavedIn => "Gemt:", "Saved:";
+    Attach => "Vedhæft", "Attach";
+    Attached => "Vedhæftede filer", "Attached files";
+    RemoveAttachment => "Fjern filen", "Remove the file";
+    PhotoNote => "Billeder sendes uden GPS-position og oplysninger om kameraet.", "Pictures are sent without their GPS position and camera details.";
+    SaveFile => "Gem", "Save";
+    Fetching => "Henter …", "Fetching …";
+    FileProgress => "Hvor langt filen er", "How far the file is";
     Place => "Sted", "Place";
     VideoLink => "Videolink", "Video link";
     Cancelled => "Aftalen er aflyst", "The appointment is cancelled";
@@ -344,6 +355,9 @@ pub fn error_text(lang: Language, kind: ErrorKind) -> &'static str {
             ErrorKind::DeviceLimit => K::ErrDeviceLimit,
             ErrorKind::InvalidLink => K::ErrInvalidLink,
             ErrorKind::LinkNotVerified => K::ErrLinkNotVerified,
+            ErrorKind::FileRefused => K::ErrFileRefused,
+            ErrorKind::FileDamaged => K::ErrFileDamaged,
+            ErrorKind::StorageFull => K::ErrStorageFull,
             _ => K::ErrInternal,
         },
     )

@@ -97,6 +97,11 @@ impl Ui {
             }
             ClientEvent::SignedOut => self.signed_out.set(true),
             ClientEvent::AccountChanged => self.account_changes.update(|n| *n += 1),
+            // A file's progress: the conversation reads the views again (one chunk is 2 MiB).
+            ClientEvent::Transfer { thread, .. } => {
+                self.changed_threads.set(vec![thread]);
+                self.changes.update(|n| *n += 1);
+            }
         }
     }
 

@@ -68,6 +68,7 @@ mod tests {
             mine: false,
             receipts: Vec::new(),
             card: None,
+            files: Vec::new(),
         }
     }
 

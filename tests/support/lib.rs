@@ -80,6 +80,7 @@ pub struct Server {
     pub addr: SocketAddr,
     child: Option<Child>,
     extra_args: Vec<String>,
+    extra_env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -103,11 +104,25 @@ impl Server {
 
     /// Starts serving on a free port.
     pub fn start(storage: Storage, extra_args: &[&str]) -> Result<Server> {
+        Self::start_with_env(storage, extra_args, &[])
+    }
+
+    /// Starts serving on a free port with more environment (settings kept out of the
+    /// argument list, such as the S3 secret key).
+    pub fn start_with_env(
+        storage: Storage,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server> {
         let mut s = Server {
             storage,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             child: None,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            extra_env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         s.spawn()?;
         Ok(s)
@@ -118,6 +133,7 @@ impl Server {
         self.storage.apply(&mut cmd);
         cmd.args(["serve", "--listen", &self.addr.to_string()])
             .args(&self.extra_args)
+            .envs(self.extra_env.iter().map(|(k, v)| (k, v)))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

@@ -9,6 +9,7 @@
 
 mod cards;
 mod care;
+mod files;
 mod key;
 mod print;
 mod print_cards;
@@ -175,6 +176,8 @@ enum Command {
     Care(care::CareCommand),
     #[command(flatten)]
     Cards(cards::CardCommand),
+    #[command(flatten)]
+    Files(files::FileCommand),
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -440,6 +443,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Admin { action } => admin(&client, action, &out).await,
         Command::Care(command) => care::run(&client, command, &out).await,
         Command::Cards(command) => cards::run(&client, command, &out).await,
+        Command::Files(command) => files::run(&client, command, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

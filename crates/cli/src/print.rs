@@ -97,6 +97,19 @@ impl Printer {
         Ok(())
     }
 
+    pub fn files(&self, list: &[samtale_client::files::FileView]) -> Result<()> {
+        if self.json {
+            return self.json(list);
+        }
+        for f in list {
+            println!(
+                "{}  {:?}  {}  {} bytes  {}",
+                f.blob, f.state, f.mime, f.size, f.name
+            );
+        }
+        Ok(())
+    }
+
     pub fn messages(&self, list: &[MessageView]) -> Result<()> {
         if self.json {
             return self.json(list);

@@ -11,6 +11,21 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ClientError;
 
+/// The server's error answer, decoded.
+async fn error_of(resp: reqwest::Response) -> ClientError {
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(b) => (b.code, b.message),
+        Err(_) => (ErrorCode::Unknown, format!("the server answered {status}")),
+    };
+    ClientError::Server {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
 #[derive(Clone)]
 pub struct Api {
     base: String,
@@ -51,7 +66,7 @@ impl Api {
         self.token.as_deref()
     }
 
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let rb = self.http.request(method, format!("{}{path}", self.base));
         match &self.token {
             Some(t) => rb.bearer_auth(t),
@@ -59,7 +74,10 @@ impl Api {
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, ClientError> {
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        rb: RequestBuilder,
+    ) -> Result<T, ClientError> {
         let resp = rb
             .send()
             .await
@@ -75,16 +93,22 @@ impl Api {
                 .await
                 .map_err(|e| ClientError::Protocol(e.to_string()));
         }
-        let text = resp.text().await.unwrap_or_default();
-        let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
-            Ok(b) => (b.code, b.message),
-            Err(_) => (ErrorCode::Unknown, format!("the server answered {status}")),
-        };
-        Err(ClientError::Server {
-            status: status.as_u16(),
-            code,
-            message,
-        })
+        Err(error_of(resp).await)
+    }
+
+    /// Like `send`, for a body of raw bytes.
+    pub(crate) async fn send_for_bytes(&self, rb: RequestBuilder) -> Result<Vec<u8>, ClientError> {
+        let resp = rb
+            .send()
+            .await
+            .map_err(|e| ClientError::Offline(short(&e)))?;
+        if !resp.status().is_success() {
+            return Err(error_of(resp).await);
+        }
+        resp.bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| ClientError::Offline(short(&e)))
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -159,18 +183,16 @@ impl Api {
         &self,
         env: &SealedEnvelope,
         to: Option<&str>,
+        blobs: Option<&str>,
     ) -> Result<PostEnvelopeResponse, ClientError> {
-        match to {
-            None => self.post("/v1/envelopes", env).await,
-            Some(to) => {
-                self.send(
-                    self.request(Method::POST, "/v1/envelopes")
-                        .query(&[("to", to)])
-                        .json(env),
-                )
-                .await
-            }
+        let mut rb = self.request(Method::POST, "/v1/envelopes");
+        if let Some(to) = to {
+            rb = rb.query(&[("to", to)]);
         }
+        if let Some(blobs) = blobs {
+            rb = rb.query(&[("blobs", blobs)]);
+        }
+        self.send(rb.json(env)).await
     }
     /// Hands an envelope to the server's release queue, to go out at `release_at_ms`.
     pub async fn schedule(
@@ -178,6 +200,7 @@ impl Api {
         env: &SealedEnvelope,
         release_at_ms: i64,
         to: Option<&str>,
+        blobs: Option<&str>,
     ) -> Result<PostEnvelopeResponse, ClientError> {
         let to = to
             .map(|list| {
@@ -194,7 +217,11 @@ impl Api {
             release_at_ms,
             to,
         };
-        self.post("/v1/scheduled", &req).await
+        let mut rb = self.request(Method::POST, "/v1/scheduled");
+        if let Some(blobs) = blobs {
+            rb = rb.query(&[("blobs", blobs)]);
+        }
+        self.send(rb.json(&req)).await
     }
 
     /// Takes a planned envelope out of the server's release queue.

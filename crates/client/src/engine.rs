@@ -58,6 +58,8 @@ pub struct Client {
     pub(crate) events: broadcast::Sender<ClientEvent>,
     /// One sync round at a time; a second caller waits and then finds little to do.
     pub(crate) round: tokio::sync::Mutex<()>,
+    /// One upload of files at a time, outside the round, so fetching goes on meanwhile.
+    pub(crate) uploads: tokio::sync::Mutex<()>,
     pub(crate) profile: PathBuf,
     /// The app lock (see [`crate::lock`]): set at open when a PIN is chosen.
     pub(crate) locked: AtomicBool,
@@ -89,6 +91,7 @@ impl Client {
             session: Mutex::new(session),
             events,
             round: tokio::sync::Mutex::new(()),
+            uploads: tokio::sync::Mutex::new(()),
             profile: dir.to_owned(),
             locked: AtomicBool::new(locked),
             pin_gate: tokio::sync::Mutex::new(()),

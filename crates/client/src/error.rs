@@ -56,6 +56,14 @@ pub enum ClientError {
     /// The app is locked; nothing is shown until the PIN is entered.
     #[error("the app is locked; unlock it with your PIN")]
     Locked,
+    /// A file that may not be sent or opened (a program), or is too big.
+    #[error("{0}")]
+    FileRefused(String),
+    /// A fetched file does not match the hash its sender put in the sealed message.
+    #[error(
+        "the file {0} does not match what its sender sent (it was changed on the way or on the server); it was not opened. Ask the sender to send it again"
+    )]
+    FileDamaged(String),
     /// The PIN entered is not this device's PIN.
     #[error("the PIN is wrong; try again")]
     WrongPin,
@@ -103,6 +111,8 @@ impl From<ClientError> for samtale_ipc::IpcError {
             ClientError::Locked => K::Locked,
             ClientError::WrongPin => K::WrongPin,
             ClientError::PinWait { .. } => K::PinWait,
+            ClientError::FileRefused(_) => K::FileRefused,
+            ClientError::FileDamaged(_) => K::FileDamaged,
             ClientError::Server { code, .. } => match code {
                 ErrorCode::InvalidInvitation => K::InvalidInvitation,
                 ErrorCode::Unauthorized => K::NotSignedIn,
@@ -116,6 +126,7 @@ impl From<ClientError> for samtale_ipc::IpcError {
                 ErrorCode::DeviceLimit => K::DeviceLimit,
                 ErrorCode::InvalidLink => K::InvalidLink,
                 ErrorCode::Disabled => K::Forbidden,
+                ErrorCode::QuotaExceeded => K::StorageFull,
                 _ => K::Internal,
             },
             _ => K::Internal,

@@ -339,7 +339,7 @@ pub fn apply_envelope(
         }
         Err(e) => return Err(e.into()),
     };
-    let text = match serde_json::from_slice::<MessagePayload>(&plaintext) {
+    let (text, files) = match serde_json::from_slice::<MessagePayload>(&plaintext) {
         Ok(MessagePayload {
             care: Some(care), ..
         }) => {
@@ -355,10 +355,10 @@ pub fn apply_envelope(
                 Care::Feedback(f) => cards::apply::feedback(conn, h, &f),
             };
         }
-        Ok(p) => p.text,
+        Ok(p) => (p.text, crate::files::received(&p.files)),
         // A care item of a newer version: its plain text is what this version can show.
         Err(_) => match serde_json::from_slice::<PlainPayload>(&plaintext) {
-            Ok(p) => p.text,
+            Ok(p) => (p.text, Vec::new()),
             Err(_) => {
                 notice(
                     conn,
@@ -374,6 +374,7 @@ pub fn apply_envelope(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received')",
         params![h.id.as_str(), thread.as_str(), h.sender.as_str(), h.sender_device.as_str(), h.kind.as_str(), text, h.sent_at_ms, now_ms()],
     )?;
+    crate::files::store::insert(conn, &h.id, &thread, &files, None)?;
     conn.execute(
         "INSERT OR IGNORE INTO pending_receipts (thread_id, envelope_id, kind) VALUES (?1, ?2, 'delivered')",
         [thread.as_str(), h.id.as_str()],

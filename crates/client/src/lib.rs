@@ -18,6 +18,7 @@
 //! query     views for the screens, search
 //! caseload  a caseworker's youths and families, grouped from the threads
 //! checkins  smiley check-in plans, answers, a youth's timeline with events, patterns, flags
+//! files     files in messages: checked, cleaned, encrypted, uploaded and fetched in chunks
 //! live      WebSocket loop with reconnect and backoff
 //! lock      the app-lock PIN
 //! admin     an administrator's actions on accounts (devices, sessions, resets)
@@ -33,6 +34,7 @@ pub mod db;
 mod devices;
 mod engine;
 mod error;
+pub mod files;
 mod inbound;
 mod linking;
 mod live;

@@ -58,6 +58,16 @@ impl Client {
         }
     }
 
+    /// Uploads waiting files beside the loop (a second uploader returns at once).
+    fn spawn_uploads(self: &Arc<Self>) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.upload_pending().await {
+                tracing::debug!(error = %e, "files could not be uploaded yet");
+            }
+        });
+    }
+
     /// One connection's life: connect, catch up, then follow announcements. Returns Ok when
     /// asked to stop, Err when the connection is lost.
     async fn connected_session(
@@ -80,6 +90,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::Offline(e.to_string()))?;
         let (_, mut wait) = self.sync_round(None, true).await?;
+        self.spawn_uploads();
         if *online != Some(true) {
             *online = Some(true);
             self.emit(ClientEvent::Connection { online: true });
@@ -102,6 +113,7 @@ impl Client {
                 },
                 _ = tokio::time::sleep(sleep) => {
                     wait = self.sync_round(None, false).await?.1;
+                    self.spawn_uploads();
                 }
                 _ = stop.changed() => {
                     let _ = ws.close(None).await;

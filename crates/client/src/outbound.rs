@@ -28,6 +28,7 @@ impl Client {
                 v: 1,
                 text: text.to_owned(),
                 care: None,
+                files: Vec::new(),
             };
             let sealed = seal(
                 &db,

@@ -47,6 +47,7 @@ fn to_view(conn: &Connection, me: &UserId, row: MessageRow) -> Result<MessageVie
     let (id, thread, sender, sender_name, kind, body, sent_at_ms, state, error) = row;
     let mine = sender == me.as_str();
     let kind_has_card = kind == "appointment" || kind == "question";
+    let kind_has_files = kind == "message";
     let receipts = if mine {
         member_receipts(conn, &thread, &id, me)?
     } else {
@@ -68,6 +69,11 @@ fn to_view(conn: &Connection, me: &UserId, row: MessageRow) -> Result<MessageVie
             crate::cards::card_for_message(conn, me, &id)?
         } else {
             None
+        },
+        files: if kind_has_files {
+            crate::files::store::of_message(conn, &id)?
+        } else {
+            Vec::new()
         },
     })
 }

@@ -26,11 +26,17 @@ enum Pushed {
     Ok,
     Retry,
     Refused,
+    /// Its files are not all up yet (the uploader sends it when they are).
+    Waiting,
 }
 
 impl Client {
     /// A full round: push what waits, send read marks, fetch everything new.
     pub async fn sync(&self) -> Result<SyncReport, ClientError> {
+        // Files first (outside the round); a message waits for its files either way.
+        if let Err(e) = self.upload_pending().await {
+            tracing::debug!(error = %e, "files could not be uploaded yet");
+        }
         self.sync_round(None, true).await.map(|(r, _)| r)
     }
 
@@ -79,7 +85,7 @@ impl Client {
                 Step::Push(id) if pushing => match self.push_one(&s, &id).await? {
                     Pushed::Ok => report.pushed += 1,
                     Pushed::Refused => report.failed += 1,
-                    Pushed::Retry => pushing = false,
+                    Pushed::Retry | Pushed::Waiting => pushing = false,
                 },
                 Step::Push(_) => {}
                 Step::SendReceipts => self.send_receipts_now(&s).await?,
@@ -156,15 +162,16 @@ impl Client {
     }
 
     async fn push_one(&self, s: &Session, id: &str) -> Result<Pushed, ClientError> {
-        let row: Option<(String, u32, Option<String>, Option<i64>)> = {
+        type OutboxRow = (String, u32, Option<String>, Option<i64>, Option<String>);
+        let row: Option<OutboxRow> = {
             let db = self.db();
             rusqlite::OptionalExtension::optional(db.query_row(
-                "SELECT envelope, attempts, recipients, release_at FROM outbox WHERE envelope_id = ?1",
+                "SELECT envelope, attempts, recipients, release_at, blobs FROM outbox WHERE envelope_id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<i64>>(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             ))?
         };
-        let Some((json, attempts, to, release_at)) = row else {
+        let Some((json, attempts, to, release_at, blobs)) = row else {
             return Ok(Pushed::Ok);
         };
         let envelope: SealedEnvelope =
@@ -173,9 +180,20 @@ impl Client {
         // A planned message goes to the server's release queue; one whose time passed while
         // this device was offline goes out now.
         let planned = release_at.filter(|&at| at > now_ms() + 5_000);
+        if blobs.is_some() && !crate::files::store::all_uploaded(&self.db(), id)? {
+            return Ok(Pushed::Waiting);
+        }
         let posted = match planned {
-            Some(at) => s.api.schedule(&envelope, at, to.as_deref()).await,
-            None => s.api.post_envelope(&envelope, to.as_deref()).await,
+            Some(at) => {
+                s.api
+                    .schedule(&envelope, at, to.as_deref(), blobs.as_deref())
+                    .await
+            }
+            None => {
+                s.api
+                    .post_envelope(&envelope, to.as_deref(), blobs.as_deref())
+                    .await
+            }
         };
         match posted {
             Ok(_) => {

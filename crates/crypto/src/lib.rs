@@ -7,6 +7,7 @@
 //! - [`safety`]: the digit codes people compare to detect a server that swapped keys.
 //! - [`invite`]: invitation proofs keyed by a secret the server never sees (and the same for
 //!   device-link codes).
+//! - [`file`]: files encrypted as a stream under a key of their own, for attachments.
 //! - [`link`]: one device of a person vouching for another of theirs.
 //! - [`passcode`]: Argon2id hashes of what people type to be let in (staff passwords, app PIN).
 //! - [`random`]: OS randomness for ids, tokens and secrets.
@@ -14,6 +15,7 @@
 //! See DESIGN.md, "Security model". Nothing here does I/O beyond reading the OS random
 //! generator; storing secrets is the embedder's job ([`DeviceIdentity::to_secret_bytes`]).
 
+pub mod file;
 pub mod identity;
 pub mod invite;
 pub mod link;

@@ -42,6 +42,12 @@ pub enum ErrorKind {
     InvalidLink,
     /// The device that vouched did not match the link code: possibly an impostor.
     LinkNotVerified,
+    /// A file that may not be sent or opened (a program), or is too big.
+    FileRefused,
+    /// A fetched file did not match what its sender sent: it was not opened.
+    FileDamaged,
+    /// The municipality's storage for files is full.
+    StorageFull,
     /// Anything else; `message` says more.
     Internal,
     /// A kind this UI version does not know.

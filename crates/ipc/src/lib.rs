@@ -7,6 +7,7 @@ pub mod cards;
 pub mod care;
 pub mod commands;
 pub mod error;
+pub mod files;
 pub mod views;
 
 pub use error::{ErrorKind, IpcError};

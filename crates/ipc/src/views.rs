@@ -106,6 +106,9 @@ pub struct MessageView {
     /// The appointment or question this row shows (kinds `appointment` and `question`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<crate::cards::CardView>,
+    /// The files the message carries, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<crate::files::FileView>,
 }
 
 impl MessageView {
@@ -218,6 +221,13 @@ pub enum ClientEvent {
     SignedOut,
     /// This account's devices or alerts changed (a device added or removed).
     AccountChanged,
+    /// A file moved on: `done` of `total` encrypted bytes up or down.
+    Transfer {
+        thread: ThreadId,
+        blob: samtale_proto::BlobId,
+        done: u64,
+        total: u64,
+    },
 }
 
 /// How this device holds one of this account's devices.

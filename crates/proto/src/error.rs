@@ -37,6 +37,10 @@ pub enum ErrorCode {
     InvalidLink,
     /// The account is disabled by an administrator.
     Disabled,
+    /// The municipality's storage for files is full: delete old files or ask an administrator.
+    QuotaExceeded,
+    /// The server is not set up for this (file storage without a configured store).
+    Unavailable,
     /// Something failed on the server; the request may be retried.
     Internal,
     /// Any code this client version does not know.

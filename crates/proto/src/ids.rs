@@ -129,6 +129,10 @@ id_type!(
     LinkId
 );
 id_type!(
+    /// An encrypted file's ciphertext on the server, chosen by the uploading device.
+    BlobId
+);
+id_type!(
     /// A care item inside a conversation (a check-in plan, a timeline event), chosen by the
     /// device that makes it; later revisions of the item keep the id.
     CareId

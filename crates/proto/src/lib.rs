@@ -10,6 +10,7 @@
 //! tolerate unknown fields so that older clients keep working when the server adds some.
 
 pub mod api;
+pub mod blobs;
 pub mod bytes;
 pub mod cards;
 pub mod care;
@@ -26,7 +27,7 @@ pub use envelope::{EnvelopeHeader, PayloadKind, SealedEnvelope};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{EventBody, InboxEvent, InboxPage, ReceiptKind, WsFrame};
 pub use ids::{
-    CareId, DeviceId, EnvelopeId, IdError, InvitationId, LinkId, TenantId, ThreadId, UserId,
+    BlobId, CareId, DeviceId, EnvelopeId, IdError, InvitationId, LinkId, TenantId, ThreadId, UserId,
 };
 pub use payload::MessagePayload;
 

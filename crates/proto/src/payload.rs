@@ -13,6 +13,9 @@ pub struct MessagePayload {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub care: Option<Care>,
+    /// Files the message carries (their ciphertext is in blobs on the server).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<crate::blobs::FileRef>,
 }
 
 /// The part every version understands: what a client falls back to when the `care` field

@@ -78,6 +78,7 @@ fn payload(text: &str, care: Care) -> MessagePayload {
         v: 1,
         text: text.into(),
         care: Some(care),
+        files: Vec::new(),
     }
 }
 

@@ -391,6 +391,8 @@ fn all_error_codes() -> Vec<ErrorCode> {
         ErrorCode::DeviceLimit,
         ErrorCode::InvalidLink,
         ErrorCode::Disabled,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
         ErrorCode::Unknown,
     ]
@@ -568,7 +570,7 @@ fn error_code_unknown_string_is_unknown() {
         ErrorCode::Unknown
     );
     let body: ErrorBody =
-        serde_json::from_str(r#"{"code":"quota_exceeded","message":"Kvoten er brugt op."}"#)
+        serde_json::from_str(r#"{"code":"insurance_required","message":"Kvoten er brugt op."}"#)
             .unwrap();
     assert_eq!(body.code, ErrorCode::Unknown);
     assert_eq!(body.message, "Kvoten er brugt op.");
@@ -1160,6 +1162,7 @@ fn message_payload() {
             v: 1,
             text: "Hej Mikkel! Husk mødet på torsdag kl. 14 på rådhuset. 😊".to_owned(),
             care: None,
+            files: Vec::new(),
         }
     );
 }
@@ -1345,6 +1348,7 @@ fn responses_accept_unknown_fields() {
         v: 1,
         text: "Hej".to_owned(),
         care: None,
+        files: Vec::new(),
     });
 }
 

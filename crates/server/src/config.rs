@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::blobs::{BlobBackend, S3Config};
+
 /// Where the server keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
@@ -23,6 +25,8 @@ pub struct Config {
     pub backend: Backend,
     pub limits: Limits,
     pub purge_every: Duration,
+    /// Where files go; None: the server takes no files (PostgreSQL without `blob_dir` or S3).
+    pub blobs: Option<BlobBackend>,
 }
 
 /// Rules the routes enforce.
@@ -42,6 +46,14 @@ pub struct Limits {
     /// A device not seen for this long is stale: shown as such to its owner and no longer
     /// holding back the deletion of old messages.
     pub stale_after: Duration,
+    /// Largest file (plaintext) a member may send.
+    pub max_file_bytes: u64,
+    /// Bytes of files one municipality may keep on the server at once.
+    pub blob_quota_bytes: u64,
+    /// Bytes per uploaded chunk (the last one of a file may be shorter).
+    pub chunk_size: u32,
+    /// An upload not sent in a message within this time is deleted.
+    pub unsent_blob_ttl: Duration,
 }
 
 impl Limits {
@@ -67,6 +79,10 @@ impl Default for Limits {
             citizen_devices: 5,
             staff_devices: 10,
             stale_after: Duration::from_secs(90 * 24 * 3600),
+            max_file_bytes: 100 * 1000 * 1000,
+            blob_quota_bytes: 50 * 1000 * 1000 * 1000,
+            chunk_size: 2 << 20,
+            unsent_blob_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -85,6 +101,92 @@ pub struct FileConfig {
     pub citizen_devices: Option<u32>,
     pub staff_devices: Option<u32>,
     pub stale_after_days: Option<u64>,
+    /// Largest file in MB (1,000,000 bytes).
+    pub max_file_mb: Option<u64>,
+    /// Files one municipality may keep on the server, in MB.
+    pub blob_quota_mb: Option<u64>,
+    /// Seconds an upload may wait to be sent in a message before it is deleted (default a day).
+    pub unsent_file_seconds: Option<u64>,
+    /// Directory of the files' ciphertext (default: `blobs` in `data_dir` with SQLite).
+    pub blob_dir: Option<PathBuf>,
+    pub s3_endpoint: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key: Option<String>,
+    pub s3_secret_key: Option<String>,
+}
+
+impl FileConfig {
+    fn s3(&self) -> S3Settings {
+        S3Settings {
+            s3_endpoint: self.s3_endpoint.clone(),
+            s3_bucket: self.s3_bucket.clone(),
+            s3_region: self.s3_region.clone(),
+            s3_access_key: self.s3_access_key.clone(),
+            s3_secret_key: self.s3_secret_key.clone(),
+        }
+    }
+}
+
+/// An S3-compatible bucket for files (several server nodes): all of endpoint, bucket, access
+/// key and secret key, or none.
+#[derive(Default, Clone)]
+pub struct S3Settings {
+    pub s3_endpoint: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key: Option<String>,
+    pub s3_secret_key: Option<String>,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key", &self.s3_access_key)
+            .field(
+                "s3_secret_key",
+                &self.s3_secret_key.as_ref().map(|_| "(set)"),
+            )
+            .finish()
+    }
+}
+
+impl S3Settings {
+    fn or(self, other: S3Settings) -> S3Settings {
+        S3Settings {
+            s3_endpoint: self.s3_endpoint.or(other.s3_endpoint),
+            s3_bucket: self.s3_bucket.or(other.s3_bucket),
+            s3_region: self.s3_region.or(other.s3_region),
+            s3_access_key: self.s3_access_key.or(other.s3_access_key),
+            s3_secret_key: self.s3_secret_key.or(other.s3_secret_key),
+        }
+    }
+
+    fn config(self) -> Result<Option<S3Config>, ConfigError> {
+        match (
+            self.s3_endpoint,
+            self.s3_bucket,
+            self.s3_access_key,
+            self.s3_secret_key,
+        ) {
+            (None, None, None, None) => Ok(None),
+            (Some(endpoint), Some(bucket), Some(access_key), Some(secret_key)) => {
+                Ok(Some(S3Config {
+                    endpoint,
+                    bucket,
+                    region: self.s3_region.unwrap_or_else(|| "us-east-1".to_owned()),
+                    access_key,
+                    secret_key,
+                }))
+            }
+            _ => Err(ConfigError::Incomplete(
+                "for files in S3, set all of s3_endpoint, s3_bucket, s3_access_key and s3_secret_key",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +198,8 @@ pub enum ConfigError {
     },
     #[error("the config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("the settings are incomplete: {0}")]
+    Incomplete(&'static str),
 }
 
 impl FileConfig {
@@ -124,10 +228,16 @@ pub struct Overrides {
     pub citizen_devices: Option<u32>,
     pub staff_devices: Option<u32>,
     pub stale_after_days: Option<u64>,
+    pub max_file_mb: Option<u64>,
+    pub blob_quota_mb: Option<u64>,
+    pub unsent_file_seconds: Option<u64>,
+    pub blob_dir: Option<PathBuf>,
+    pub s3: S3Settings,
 }
 
 impl Config {
-    pub fn resolve(file: FileConfig, o: Overrides) -> Config {
+    pub fn resolve(file: FileConfig, o: Overrides) -> Result<Config, ConfigError> {
+        let s3 = o.s3.clone().or(file.s3());
         let mut limits = Limits::default();
         if let Some(days) = o.retention_days.or(file.retention_days) {
             limits.retention = Duration::from_secs(days * 24 * 3600);
@@ -147,6 +257,15 @@ impl Config {
         if let Some(days) = o.stale_after_days.or(file.stale_after_days) {
             limits.stale_after = Duration::from_secs(days.max(1) * 24 * 3600);
         }
+        if let Some(mb) = o.max_file_mb.or(file.max_file_mb) {
+            limits.max_file_bytes = mb.clamp(1, 10_000) * 1000 * 1000;
+        }
+        if let Some(mb) = o.blob_quota_mb.or(file.blob_quota_mb) {
+            limits.blob_quota_bytes = mb.max(1).saturating_mul(1000 * 1000);
+        }
+        if let Some(s) = o.unsent_file_seconds.or(file.unsent_file_seconds) {
+            limits.unsent_blob_ttl = Duration::from_secs(s.max(1));
+        }
         let backend = match o.database_url.or(file.database_url) {
             Some(url) => Backend::Postgres { url },
             None => Backend::Sqlite {
@@ -156,7 +275,18 @@ impl Config {
                     .unwrap_or_else(|| PathBuf::from("samtale-data")),
             },
         };
-        Config {
+        let blob_dir = o.blob_dir.or(file.blob_dir);
+        let blobs = match s3.config()? {
+            Some(s3) => Some(BlobBackend::S3(s3)),
+            None => match (&backend, blob_dir) {
+                (_, Some(dir)) => Some(BlobBackend::Local { dir }),
+                (Backend::Sqlite { data_dir }, None) => Some(BlobBackend::Local {
+                    dir: data_dir.join("blobs"),
+                }),
+                (Backend::Postgres { .. }, None) => None,
+            },
+        };
+        Ok(Config {
             listen: o
                 .listen
                 .or(file.listen)
@@ -169,7 +299,8 @@ impl Config {
                     .unwrap_or(3600)
                     .max(1),
             ),
-        }
+            blobs,
+        })
     }
 }
 
@@ -189,7 +320,8 @@ mod tests {
                 retention_days: Some(2),
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.limits.retention, Duration::from_secs(2 * 24 * 3600));
         assert_eq!(
@@ -204,13 +336,47 @@ mod tests {
                 database_url: Some("postgres://x/y".into()),
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             c.backend,
             Backend::Postgres {
                 url: "postgres://x/y".into()
             }
         );
+    }
+
+    #[test]
+    fn files_go_beside_sqlite_and_need_a_store_with_postgres() {
+        let sqlite = Config::resolve(
+            toml::from_str("data_dir = \"/srv/samtale\"").unwrap(),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            sqlite.blobs,
+            Some(BlobBackend::Local {
+                dir: "/srv/samtale/blobs".into()
+            })
+        );
+        let pg = |file: &str| {
+            Config::resolve(
+                toml::from_str(file).unwrap(),
+                Overrides {
+                    database_url: Some("postgres://x/y".into()),
+                    ..Default::default()
+                },
+            )
+        };
+        assert_eq!(pg("").unwrap().blobs, None);
+        let s3 = pg("s3_endpoint = \"https://s3.example.dk\"\ns3_bucket = \"samtale\"\ns3_access_key = \"a\"\ns3_secret_key = \"s\"\nmax_file_mb = 20")
+            .unwrap();
+        assert!(
+            matches!(&s3.blobs, Some(BlobBackend::S3(c)) if c.bucket == "samtale" && c.region == "us-east-1")
+        );
+        assert_eq!(s3.limits.max_file_bytes, 20_000_000);
+        let half = pg("s3_bucket = \"samtale\"").unwrap_err();
+        assert!(half.to_string().contains("s3_endpoint"), "{half}");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod blobs;
 pub mod config;
 pub mod error;
 pub mod hub;

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use samtale_proto::api::Role;
-use samtale_server::config::{Backend, Config, FileConfig, Overrides};
+use samtale_server::blobs::ChunkStore;
+use samtale_server::config::{Backend, Config, FileConfig, Overrides, S3Settings};
 use samtale_server::store::Store;
 use samtale_server::store::postgres::PgStore;
 use samtale_server::store::sqlite::SqliteStore;
@@ -36,6 +37,20 @@ struct StorageArgs {
     /// PostgreSQL URL; when set, PostgreSQL is used instead of SQLite.
     #[arg(long, global = true, env = "SAMTALE_DATABASE_URL")]
     database_url: Option<String>,
+    /// Directory of the files' ciphertext (default: `blobs` in the data directory; with
+    /// PostgreSQL, files need this or an S3 bucket).
+    #[arg(long, global = true, env = "SAMTALE_BLOB_DIR")]
+    blob_dir: Option<PathBuf>,
+    /// S3-compatible endpoint for files, e.g. https://s3.eu-north-1.amazonaws.com.
+    #[arg(long, global = true, env = "SAMTALE_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    #[arg(long, global = true, env = "SAMTALE_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    #[arg(long, global = true, env = "SAMTALE_S3_REGION")]
+    s3_region: Option<String>,
+    #[arg(long, global = true, env = "SAMTALE_S3_ACCESS_KEY")]
+    s3_access_key: Option<String>,
+    // The secret key is read from SAMTALE_S3_SECRET_KEY only, to keep it out of `ps`.
 }
 
 #[derive(Subcommand)]
@@ -66,6 +81,16 @@ enum Command {
         /// Days without being seen before a device counts as stale (default 90).
         #[arg(long, env = "SAMTALE_STALE_AFTER_DAYS")]
         stale_after_days: Option<u64>,
+        /// Largest file a member may send, in MB (default 100).
+        #[arg(long, env = "SAMTALE_MAX_FILE_MB")]
+        max_file_mb: Option<u64>,
+        /// Files one municipality may keep on the server, in MB (default 50,000).
+        #[arg(long, env = "SAMTALE_BLOB_QUOTA_MB")]
+        blob_quota_mb: Option<u64>,
+        /// Seconds an upload may wait to be sent in a message before it is deleted (default
+        /// 86,400: a day).
+        #[arg(long, env = "SAMTALE_UNSENT_FILE_SECONDS")]
+        unsent_file_seconds: Option<u64>,
     },
     /// Create a municipality with its first admin. The password is read from SAMTALE_PASSWORD.
     CreateTenant {
@@ -151,6 +176,14 @@ async fn main() -> Result<()> {
     let mut overrides = Overrides {
         data_dir: cli.storage.data_dir.clone(),
         database_url: cli.storage.database_url.clone(),
+        blob_dir: cli.storage.blob_dir.clone(),
+        s3: S3Settings {
+            s3_endpoint: cli.storage.s3_endpoint.clone(),
+            s3_bucket: cli.storage.s3_bucket.clone(),
+            s3_region: cli.storage.s3_region.clone(),
+            s3_access_key: cli.storage.s3_access_key.clone(),
+            s3_secret_key: std::env::var("SAMTALE_S3_SECRET_KEY").ok(),
+        },
         ..Default::default()
     };
     if let Command::Serve {
@@ -162,8 +195,14 @@ async fn main() -> Result<()> {
         citizen_devices,
         staff_devices,
         stale_after_days,
+        max_file_mb,
+        blob_quota_mb,
+        unsent_file_seconds,
     } = &cli.command
     {
+        overrides.unsent_file_seconds = *unsent_file_seconds;
+        overrides.max_file_mb = *max_file_mb;
+        overrides.blob_quota_mb = *blob_quota_mb;
         overrides.citizen_devices = *citizen_devices;
         overrides.staff_devices = *staff_devices;
         overrides.stale_after_days = *stale_after_days;
@@ -173,7 +212,7 @@ async fn main() -> Result<()> {
         overrides.purge_every_seconds = *purge_every_seconds;
         overrides.failures_per_window = *failures_per_window;
     }
-    let config = Config::resolve(file, overrides);
+    let config = Config::resolve(file, overrides)?;
     match config.backend.clone() {
         Backend::Sqlite { data_dir } => {
             std::fs::create_dir_all(&data_dir).with_context(|| {
@@ -203,17 +242,27 @@ async fn run<S: Store>(store: S, config: &Config, command: Command) -> Result<()
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let addr = listener.local_addr()?;
-            tracing::info!(%addr, backend = ?config.backend, "listening");
+            tracing::info!(%addr, backend = ?config.backend, files = ?config.blobs, "listening");
             // Tests and scripts read this line to learn the port.
             let mut out = std::io::stdout().lock();
             writeln!(out, "samtale-server listening on http://{addr}")?;
             out.flush()?;
             drop(out);
+            let blobs = match &config.blobs {
+                Some(b) => Some(ChunkStore::open(b).context("cannot open the file store")?),
+                None => {
+                    tracing::warn!("no file store: set blob_dir or s3_* to take files");
+                    None
+                }
+            };
             serve::serve(
                 store,
                 listener,
-                config.limits.clone(),
-                config.purge_every,
+                serve::Setup {
+                    limits: config.limits.clone(),
+                    purge_every: config.purge_every,
+                    blobs,
+                },
                 serve::shutdown_signal(),
             )
             .await?;

@@ -10,30 +10,38 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::now_ms;
+use crate::blobs::ChunkStore;
 use crate::config::Limits;
 use crate::routes::router;
 use crate::state::AppState;
 use crate::store::Store;
+
+/// What the server runs with besides its store.
+pub struct Setup {
+    pub limits: Limits,
+    pub purge_every: Duration,
+    /// Where files go; None: the file routes answer that files are not set up.
+    pub blobs: Option<ChunkStore>,
+}
 
 /// Serves until `shutdown` completes. The listener is bound by the caller so that it can learn
 /// the port (tests bind port 0).
 pub async fn serve<S: Store>(
     store: S,
     listener: TcpListener,
-    limits: Limits,
-    purge_every: Duration,
+    setup: Setup,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (retention, stale_after) = (limits.retention, limits.stale_after);
-    let state = AppState::new(store.clone(), limits, stop_rx.clone());
+    let limits = setup.limits;
     let purge = tokio::spawn(purge_loop(
         store.clone(),
-        retention,
-        stale_after,
-        purge_every,
+        setup.blobs.clone(),
+        limits.clone(),
+        setup.purge_every,
         stop_rx.clone(),
     ));
+    let state = AppState::new(store.clone(), limits, setup.blobs, stop_rx.clone());
     let release = tokio::spawn(release_loop(
         store.clone(),
         state.hub.clone(),
@@ -60,11 +68,12 @@ pub async fn serve<S: Store>(
 
 async fn purge_loop<S: Store>(
     store: S,
-    retention: Duration,
-    stale_after: Duration,
+    blobs: Option<ChunkStore>,
+    limits: Limits,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
+    let (retention, stale_after) = (limits.retention, limits.stale_after);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -77,6 +86,15 @@ async fn purge_loop<S: Store>(
         match store.purge(before, stale_before).await {
             Ok(n) => tracing::info!(purged = n, "retention purge"),
             Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+        }
+        if let Some(blobs) = &blobs {
+            let unsent_before = now_ms().saturating_sub(
+                i64::try_from(limits.unsent_blob_ttl.as_millis()).unwrap_or(i64::MAX),
+            );
+            match crate::routes::blobs::sweep(&store, blobs, unsent_before).await {
+                Ok(n) => tracing::info!(files = n, "file sweep"),
+                Err(e) => tracing::warn!(error = %e, "file sweep failed"),
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use crate::blobs::ChunkStore;
 use crate::config::Limits;
 use crate::hub::Hub;
 use crate::store::Store;
@@ -21,6 +22,8 @@ pub struct AppState<S> {
     /// Wakes the release loop when a message is planned (it may be due before the next
     /// scheduled look).
     pub release: Arc<tokio::sync::Notify>,
+    /// The blob store for files, when one is set up.
+    pub blobs: Option<ChunkStore>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -32,12 +35,18 @@ impl<S: Clone> Clone for AppState<S> {
             failures: self.failures.clone(),
             shutdown: self.shutdown.clone(),
             release: self.release.clone(),
+            blobs: self.blobs.clone(),
         }
     }
 }
 
 impl<S: Store> AppState<S> {
-    pub fn new(store: S, limits: Limits, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        store: S,
+        limits: Limits,
+        blobs: Option<ChunkStore>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
         let failures = Arc::new(FailureLimiter::new(
             limits.failures_per_window,
             limits.failure_window,
@@ -49,6 +58,7 @@ impl<S: Store> AppState<S> {
             failures,
             shutdown,
             release: Arc::new(tokio::sync::Notify::new()),
+            blobs,
         }
     }
 }

@@ -9,6 +9,8 @@ use samtale_ipc::cards::commands::{CANCEL_PLANNED, CancelPlannedArgs};
 use samtale_ipc::commands::{
     MARK_READ, MESSAGES, MessagesArgs, RETRY, RetryArgs, SEND, SendArgs, ThreadArgs,
 };
+use samtale_ipc::files::AttachInput;
+use samtale_ipc::files::commands::{SEND_FILES, SendFilesArgs};
 use samtale_ipc::views::{MessageState, MessageView, ThreadView};
 use samtale_proto::{MAX_MESSAGE_BYTES, ThreadId};
 
@@ -192,7 +194,11 @@ fn rows(ui: Ui, list: &[MessageView]) -> Vec<Row> {
             m.read_by().len(),
             m.delivered_unread().len(),
             m.card.as_ref().map(super::cards::key).unwrap_or_default()
-        );
+        ) + &m
+            .files
+            .iter()
+            .map(|f| format!(":{:?}{}", f.state, f.done))
+            .collect::<String>();
         out.push(Row {
             key,
             kind: RowKind::Message(Box::new(m.clone()), format::time(lang, &at)),
@@ -221,11 +227,14 @@ fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
     }
     let body = m.body.clone();
     let sender = m.sender_name.clone();
+    let files = super::files::file_list(ui, &m.files);
+    let has_text = !body.is_empty();
     if !m.mine {
         return view! {
             <li class="bubble theirs">
                 <span class="sender">{sender}</span>
-                <p class="text">{body}</p>
+                <Show when=move || has_text><p class="text">{body.clone()}</p></Show>
+                {files}
                 <span class="meta"><time>{time}</time></span>
             </li>
         }
@@ -259,7 +268,8 @@ fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
     let planned_id = m.id.clone();
     view! {
         <li class="bubble mine" class:queued=queued class:failed=failed data-state=m.state_name()>
-            <p class="text">{body}</p>
+            <Show when=move || has_text><p class="text">{body.clone()}</p></Show>
+            {files}
             <span class="meta"><time>{time}</time>" · "<span class="state">{state}</span></span>
             <Show when=move || planned>
                 {
@@ -304,9 +314,24 @@ fn Composer(thread: ThreadId) -> impl IntoView {
     Effect::new(move |_| ui.set_draft(&draft_thread, text.get()));
     let error: RwSignal<Option<String>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
+    // Files waiting to go with the next message.
+    let attached: RwSignal<Vec<AttachInput>> = RwSignal::new(Vec::new());
+    let take_files = move |list: Option<web_sys::FileList>| {
+        let Some(list) = list.filter(|l| l.length() > 0) else {
+            return;
+        };
+        error.set(None);
+        spawn_local(async move {
+            match super::files::read_files(list).await {
+                Ok(files) => attached.update(|a| a.extend(files)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
     let send = move || {
         let body = text.get_untracked();
-        if body.trim().is_empty() {
+        let files = attached.get_untracked();
+        if body.trim().is_empty() && files.is_empty() {
             error.set(Some(ui.tr(K::Empty).to_owned()));
             return;
         }
@@ -321,12 +346,25 @@ fn Composer(thread: ThreadId) -> impl IntoView {
         busy.set(true);
         error.set(None);
         let (draft_of, sent) = (thread.clone(), body.clone());
-        let args = SendArgs {
-            thread: thread.clone(),
-            text: body,
-        };
+        let thread = thread.clone();
         spawn_local(async move {
-            match invoke::<_, MessageView>(SEND, &args).await {
+            let result = if files.is_empty() {
+                invoke::<_, MessageView>(SEND, &SendArgs { thread, text: body }).await
+            } else {
+                attached.set(Vec::new());
+                let args = SendFilesArgs {
+                    thread,
+                    text: body,
+                    files: files.clone(),
+                };
+                let r = invoke::<_, MessageView>(SEND_FILES, &args).await;
+                if r.is_err() {
+                    // Nothing was sent: the files wait in the composer again.
+                    attached.try_set(files);
+                }
+                r
+            };
+            match result {
                 Ok(_) => {
                     // The draft goes with the message, even if the screen closed meanwhile.
                     if ui.draft(&draft_of) == sent {
@@ -334,25 +372,65 @@ fn Composer(thread: ThreadId) -> impl IntoView {
                     }
                     text.try_set(String::new());
                 }
-                Err(e) => error.set(Some(ui.error(&e))),
+                Err(e) => {
+                    error.try_set(Some(ui.error(&e)));
+                }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let send_key = send.clone();
+    let picker: NodeRef<leptos::html::Input> = NodeRef::new();
     view! {
-        <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
+        <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                take_files(ev.data_transfer().and_then(|d| d.files()));
+            }>
             <label for="message" class="visually-hidden">{ui.text(K::WriteMessage)}</label>
             <textarea id="message" rows="2" placeholder=ui.tr(K::WriteMessage) aria-describedby="send-hint composer-error"
                 prop:value=move || text.get()
                 on:input=move |ev| { text.set(event_target_value(&ev)); error.set(None); }
+                on:paste=move |ev: leptos::ev::ClipboardEvent| {
+                    let files = ev.clipboard_data().and_then(|d| d.files());
+                    if files.as_ref().is_some_and(|f| f.length() > 0) {
+                        ev.prevent_default();
+                        take_files(files);
+                    }
+                }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
                         send_key();
                     }
                 }></textarea>
+            <input id="attach-input" type="file" multiple class="visually-hidden" node_ref=picker tabindex="-1"
+                on:change=move |ev| {
+                    let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                    take_files(input.files());
+                    input.set_value("");
+                } />
+            <button id="attach" type="button" class="ghost" on:click=move |_| {
+                if let Some(p) = picker.get() { p.click(); }
+            }>{ui.text(K::Attach)}</button>
             <button id="send" type="submit" class="primary" disabled=move || busy.get()>{ui.text(K::Send)}</button>
+            <Show when=move || !attached.with(Vec::is_empty)>
+                <ul class="attached" aria-label=ui.tr(K::Attached)>
+                    {move || attached.get().into_iter().enumerate().map(|(i, a)| {
+                        let name = a.name.clone().unwrap_or_default();
+                        let size = a.bytes.as_ref().map(|b| super::files::size_text(b.len() as u64)).unwrap_or_default();
+                        view! {
+                            <li class="chip attached-file">
+                                {name}" · "{size}
+                                <button type="button" class="ghost remove-attached" aria-label=ui.tr(K::RemoveAttachment)
+                                    on:click=move |_| attached.update(|v| { if i < v.len() { v.remove(i); } })>"×"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <p class="hint photo-note">{ui.text(K::PhotoNote)}</p>
+            </Show>
             <p id="send-hint" class="hint">{ui.text(K::SendHint)}</p>
             <p id="composer-error" class="error" role="alert">{move || error.get()}</p>
         </form>

@@ -16,6 +16,7 @@ mod compose;
 mod conversation;
 mod desk;
 mod devices;
+mod files;
 mod home;
 mod link;
 mod lock;

@@ -103,13 +103,16 @@ pub fn TimelinePanel(
             to_ms: now + 1,
         };
         spawn_local(async move {
+            let asked = crate::page_ms();
             if let Ok(v) = crate::invoke::invoke::<_, TimelineView>(TIMELINE, &args).await {
+                let fetched = crate::page_ms();
                 view.try_set(Some(v));
-                // Where the chart scrolls sideways (a phone), show the newest end.
-                request_animation_frame(|| {
+                request_animation_frame(move || {
+                    // Where the chart scrolls sideways (a phone), show the newest end.
                     if let Ok(Some(chart)) = document().query_selector(".timeline .chart-scroll") {
                         chart.set_scroll_left(chart.scroll_width());
                     }
+                    note_draw_time(asked, fetched);
                 });
             }
         });
@@ -168,6 +171,7 @@ pub fn TimelinePanel(
                     {range(14, K::Range2w, "range-2w")}
                     {range(91, K::Range3m, "range-3m")}
                     {range(365, K::Range1y, "range-1y")}
+                    {range(730, K::Range2y, "range-2y")}
                 </div>
                 <div class="card-actions">
                     <button id="export-csv" type="button" class="ghost" on:click=export>{ui.text(K::ExportCsv)}</button>
@@ -193,6 +197,30 @@ pub fn TimelinePanel(
             </section>
         </div>
     }
+}
+
+/// Notes on the panel how long the last drawing took, for the benchmark of docs/benchmarks.md
+/// (`tests/app_timeline_draw.rs` reads it): `data-fetch-ms` from the request to the data's
+/// arrival (IPC, engine, JSON), `data-draw-ms` from there to the laid-out frame that shows it
+/// (reading `clientHeight` forces the layout), `data-draws` counts the drawings.
+fn note_draw_time(asked: f64, fetched: f64) {
+    let Ok(Some(panel)) = document().query_selector(".timeline") else {
+        return;
+    };
+    let _ = panel.client_height();
+    let drawn = crate::page_ms();
+    let draws = panel
+        .get_attribute("data-draws")
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    // Whole tenths of a ms, written with integers (float formatting is kept out of the UI).
+    let tenths = |ms: f64| {
+        let t = (ms * 10.0).round() as i64;
+        format!("{}.{}", t / 10, t % 10)
+    };
+    let _ = panel.set_attribute("data-fetch-ms", &tenths(fetched - asked));
+    let _ = panel.set_attribute("data-draw-ms", &tenths(drawn - fetched));
+    let _ = panel.set_attribute("data-draws", &(draws + 1).to_string());
 }
 
 #[component]

@@ -192,6 +192,7 @@ impl Client {
                 v: 1,
                 text: text.clone(),
                 care: Some(Care::Appointment(a.clone())),
+                files: Vec::new(),
             };
             self.send_card(&db, &s, thread, &payload, |tx, sealed| {
                 store::upsert(
@@ -247,6 +248,7 @@ impl Client {
                 v: 1,
                 text: format!("{}: {}", a.title.trim(), answer.danish()),
                 care: Some(Care::AppointmentReply(r.clone())),
+                files: Vec::new(),
             };
             self.send_card(&db, &s, &card.thread, &payload, |tx, sealed| {
                 store::insert_reply(
@@ -337,6 +339,7 @@ impl Client {
                 v: 1,
                 text: text.clone(),
                 care: Some(Care::Question(q.clone())),
+                files: Vec::new(),
             };
             self.send_card(&db, &s, thread, &payload, |tx, sealed| {
                 store::upsert(
@@ -401,6 +404,7 @@ impl Client {
                 v: 1,
                 text: format!("Svar: {}", q.form.label(value)),
                 care: Some(Care::Feedback(f.clone())),
+                files: Vec::new(),
             };
             self.send_card_as(
                 &db,

@@ -81,6 +81,7 @@ impl Client {
                 v: 1,
                 text: text.clone(),
                 care: Some(Care::CheckInPlan(p.clone())),
+                files: Vec::new(),
             };
             let sealed = seal(
                 &db,
@@ -168,6 +169,7 @@ impl Client {
                 v: 1,
                 text: format!("Smiley: {} af 5", a.score),
                 care: Some(Care::CheckIn(a.clone())),
+                files: Vec::new(),
             };
             let sealed = seal(
                 &db,
@@ -247,6 +249,7 @@ impl Client {
                 v: 1,
                 text: format!("Hændelse: {}", e.text),
                 care: Some(Care::Event(e.clone())),
+                files: Vec::new(),
             };
             let sealed = seal(
                 &db,

@@ -24,6 +24,8 @@ use crate::store::{PutOutcome, Store};
 #[serde(deny_unknown_fields)]
 pub struct PostQuery {
     to: Option<String>,
+    /// `?blobs=ID,ID`: the uploaded files the message carries (see `samtale_proto::blobs`).
+    blobs: Option<String>,
 }
 
 pub async fn post_envelope<S: Store>(
@@ -38,10 +40,17 @@ pub async fn post_envelope<S: Store>(
         None => None,
         Some(list) => Some(recipients(&st, list.split(','), &caller, &env.header.thread).await?),
     };
+    let files = match q.blobs.as_deref() {
+        None => Vec::new(),
+        Some(list) => super::blobs::carried(&st, &caller, &env, list).await?,
+    };
     let (outcome, fanout) = st
         .store
         .put_envelope_for(&env, &digest, now_ms(), only.as_deref())
         .await?;
+    if !files.is_empty() && outcome != PutOutcome::Conflict {
+        st.store.attach_blobs(&files, &env.header.id).await?;
+    }
     match outcome {
         PutOutcome::Stored => {
             st.hub.notify(&fanout);

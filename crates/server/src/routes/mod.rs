@@ -2,6 +2,7 @@
 //! membership themselves, next to the data they guard, and return [`ApiError`]s only.
 
 mod admin;
+pub(crate) mod blobs;
 mod codes;
 mod devices;
 mod envelopes;
@@ -36,6 +37,13 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             post(scheduled::hold::<S>).get(scheduled::list::<S>),
         )
         .layer(DefaultBodyLimit::max(ENVELOPE_BODY));
+    // A chunk's body is its raw bytes, up to the chunk size.
+    let chunk_routes = Router::new()
+        .route(
+            "/v1/blobs/{id}/chunks/{n}",
+            put(blobs::put_chunk::<S>).get(blobs::get_chunk::<S>),
+        )
+        .layer(DefaultBodyLimit::max(state.limits.chunk_size as usize));
     Router::new()
         .route("/health", get(health))
         .route("/v1/login", post(session::login::<S>))
@@ -77,8 +85,15 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/links/preview", post(links::preview::<S>))
         .route("/v1/links/accept", post(links::accept::<S>))
         .route("/v1/links/{id}/claim", post(links::claim::<S>))
+        .route("/v1/blobs", post(blobs::create::<S>))
+        .route("/v1/blobs/policy", get(blobs::policy::<S>))
+        .route(
+            "/v1/blobs/{id}",
+            get(blobs::status::<S>).delete(blobs::cancel::<S>),
+        )
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .merge(envelope_routes)
+        .merge(chunk_routes)
         .fallback(|| async { ApiError::not_found("no such route") })
         .with_state(state)
 }

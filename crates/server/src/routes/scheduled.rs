@@ -5,7 +5,7 @@
 //! nothing else about the message.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use samtale_proto::api::{HeldEnvelope, MAX_HOLD_MS, PostEnvelopeResponse, ScheduleRequest};
 use samtale_proto::{EnvelopeId, ErrorCode};
@@ -16,11 +16,20 @@ use crate::error::{ApiError, ApiJson};
 use crate::state::AppState;
 use crate::store::{CancelOutcome, PutOutcome, Store};
 
+/// `?blobs=ID,ID`: the uploaded files the planned message carries.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldQuery {
+    blobs: Option<String>,
+}
+
 pub async fn hold<S: Store>(
     State(st): State<AppState<S>>,
     caller: Caller,
+    q: Result<Query<HoldQuery>, axum::extract::rejection::QueryRejection>,
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<(StatusCode, Json<PostEnvelopeResponse>), ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let now = now_ms();
     if req.release_at_ms <= now {
         return Err(ApiError::bad_request(
@@ -46,11 +55,18 @@ pub async fn hold<S: Store>(
             .await?,
         ),
     };
-    match st
+    let files = match q.blobs.as_deref() {
+        None => Vec::new(),
+        Some(list) => super::blobs::carried(&st, &caller, env, list).await?,
+    };
+    let outcome = st
         .store
         .hold_envelope(env, &digest, req.release_at_ms, only.as_deref(), now)
-        .await?
-    {
+        .await?;
+    if !files.is_empty() && outcome != PutOutcome::Conflict {
+        st.store.attach_blobs(&files, &env.header.id).await?;
+    }
+    match outcome {
         PutOutcome::Stored => {
             st.release.notify_one();
             Ok((

@@ -6,6 +6,7 @@
 //! operations that must be atomic (redeeming an invitation, storing an envelope together with its
 //! fan-out into every member's inbox) are single methods.
 
+mod blob_index;
 mod codec;
 pub mod conformance;
 mod pg_wakeups;
@@ -15,6 +16,7 @@ mod types;
 
 use std::future::Future;
 
+pub use blob_index::BlobIndex;
 pub use types::*;
 
 use samtale_proto::{
@@ -67,7 +69,7 @@ pub type Fanout = Vec<(UserId, u64)>;
 type R<T> = Result<T, StoreError>;
 
 /// The server's storage. Every method is one transaction.
-pub trait Store: Clone + Send + Sync + 'static {
+pub trait Store: BlobIndex + Clone + Send + Sync + 'static {
     /// Creates or upgrades the schema.
     fn migrate(&self) -> impl Future<Output = R<()>> + Send;
 

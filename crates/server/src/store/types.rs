@@ -177,3 +177,54 @@ pub struct AuditEntry {
     /// Id of the record acted on.
     pub subject: String,
 }
+
+/// An encrypted file's upload: where it belongs, who sends it, and how far it got. The bytes
+/// are in the blob store ([`crate::blobs::ChunkStore`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRecord {
+    pub id: samtale_proto::BlobId,
+    pub tenant: TenantId,
+    pub thread: ThreadId,
+    pub owner: UserId,
+    /// The device uploading it: only it may add chunks or cancel.
+    pub device: DeviceId,
+    /// Ciphertext bytes.
+    pub size: u64,
+    pub chunk_size: u32,
+    /// Chunks stored so far (always the first ones, in order).
+    pub received: u32,
+    pub created_at_ms: i64,
+    pub completed_at_ms: Option<i64>,
+    /// The envelope that carries it, once sent: the blob lives as long as that envelope.
+    pub envelope: Option<samtale_proto::EnvelopeId>,
+}
+
+impl BlobRecord {
+    pub fn chunks(&self) -> u32 {
+        samtale_proto::blobs::chunk_count(self.size, self.chunk_size)
+    }
+
+    pub fn complete(&self) -> bool {
+        self.completed_at_ms.is_some()
+    }
+
+    pub fn status(&self) -> samtale_proto::blobs::BlobStatus {
+        samtale_proto::blobs::BlobStatus {
+            id: self.id.clone(),
+            thread: self.thread.clone(),
+            size: self.size,
+            chunk_size: self.chunk_size,
+            chunks: self.chunks(),
+            received: self.received,
+            complete: self.complete(),
+        }
+    }
+}
+
+/// Result of recording a new upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobCreate {
+    Created,
+    /// The same upload (id, device, conversation and size) exists: a retry, to resume.
+    Existing(BlobRecord),
+}

@@ -19,6 +19,7 @@
 //! `invitations`, `threads`, `inbox`, `audit`, and `trust` for device trust), re-exported here.
 
 mod audit;
+mod blobs;
 mod devices;
 mod held;
 mod inbox;
@@ -46,6 +47,7 @@ use sha2::{Digest, Sha256};
 use super::{Device, Invitation, PutOutcome, Session, Store, StoreError, Tenant, Thread, User};
 
 pub use audit::check_audit;
+pub use blobs::{check_blob_attach_and_sweep, check_blob_uploads};
 pub use devices::{check_device_logins, check_devices};
 pub use held::check_release_queue;
 pub use inbox::{
@@ -90,6 +92,8 @@ pub async fn run_all<S: Store>(store: &S) {
     check_purge_keeps_unacked(store).await;
     check_purge_skips_stale_and_revoked(store).await;
     check_audit(store).await;
+    check_blob_uploads(store).await;
+    check_blob_attach_and_sweep(store).await;
     check_migrate_twice(store).await;
 }
 

@@ -33,6 +33,7 @@
 //! `audit`. A new domain is a new file here.
 
 mod audit;
+mod blobs;
 mod devices;
 mod held;
 mod inbox;
@@ -65,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres_2.sql"),
     include_str!("../schema_postgres_3.sql"),
     include_str!("../schema_postgres_4.sql"),
+    include_str!("../schema_postgres_5.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).

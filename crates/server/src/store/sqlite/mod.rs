@@ -12,6 +12,7 @@
 //! `inbox` (envelopes, events, acks, purge) and `audit`. A new domain is a new file here.
 
 mod audit;
+mod blobs;
 mod devices;
 mod held;
 mod inbox;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_sqlite_2.sql"),
     include_str!("../schema_sqlite_3.sql"),
     include_str!("../schema_sqlite_4.sql"),
+    include_str!("../schema_sqlite_5.sql"),
 ];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;

@@ -1,0 +1,265 @@
+//! Moving files' ciphertext: the blob routes of the server (`samtale_proto::blobs`), and the
+//! upload and download loops around them. Both resume: an upload asks the server how many
+//! chunks it has and goes on from there; a download keeps what it has in a `.part` file and
+//! goes on from its last whole chunk. Each chunk is one request of at most the server's chunk
+//! size (2 MiB by default), read from or appended to disk, so memory stays flat.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use reqwest::Method;
+use samtale_ipc::files::FileState;
+use samtale_proto::BlobId;
+use samtale_proto::blobs::{BlobPolicy, BlobStatus, CHUNK_SHA256_HEADER, CreateBlob, chunk_len};
+use sha2::{Digest, Sha256};
+
+use super::store;
+use crate::api::Api;
+use crate::engine::{Client, Session};
+use crate::error::ClientError;
+use crate::views::ClientEvent;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Api {
+    pub(crate) async fn blob_policy(&self) -> Result<BlobPolicy, ClientError> {
+        self.send(self.request(Method::GET, "/v1/blobs/policy"))
+            .await
+    }
+    pub(crate) async fn create_blob(&self, req: &CreateBlob) -> Result<BlobStatus, ClientError> {
+        self.send(self.request(Method::POST, "/v1/blobs").json(req))
+            .await
+    }
+    pub(crate) async fn blob_status(&self, id: &BlobId) -> Result<BlobStatus, ClientError> {
+        self.send(self.request(Method::GET, &format!("/v1/blobs/{id}")))
+            .await
+    }
+    pub(crate) async fn put_chunk(
+        &self,
+        id: &BlobId,
+        index: u32,
+        bytes: Vec<u8>,
+    ) -> Result<BlobStatus, ClientError> {
+        let digest = hex(&Sha256::digest(&bytes));
+        self.send(
+            self.request(Method::PUT, &format!("/v1/blobs/{id}/chunks/{index}"))
+                .header(CHUNK_SHA256_HEADER, digest)
+                .body(bytes),
+        )
+        .await
+    }
+    pub(crate) async fn get_chunk(&self, id: &BlobId, index: u32) -> Result<Vec<u8>, ClientError> {
+        self.send_for_bytes(self.request(Method::GET, &format!("/v1/blobs/{id}/chunks/{index}")))
+            .await
+    }
+    pub(crate) async fn cancel_blob(&self, id: &BlobId) -> Result<(), ClientError> {
+        self.send(self.request(Method::DELETE, &format!("/v1/blobs/{id}")))
+            .await
+    }
+}
+
+/// Where a profile keeps files' ciphertext.
+pub fn files_dir(profile: &Path) -> PathBuf {
+    profile.join("files")
+}
+
+impl Client {
+    /// Uploads the files of every message in the outbox, oldest first, then pushes what became
+    /// ready. One uploader at a time: a second call while one runs returns at once. A file the
+    /// server refuses for good (too big, no longer a member) fails its message, as a refused
+    /// message would; network trouble stops here, to go on at the next call where it stopped.
+    pub(crate) async fn upload_pending(&self) -> Result<(), ClientError> {
+        let Ok(guard) = self.uploads.try_lock() else {
+            return Ok(());
+        };
+        let s = self.session()?;
+        let waiting: Vec<(String, String)> = {
+            let db = self.db();
+            let mut stmt = db.prepare(
+                "SELECT envelope_id, blobs FROM outbox WHERE parked = 0 AND blobs IS NOT NULL ORDER BY created_at, envelope_id",
+            )?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for (message, blobs) in waiting {
+            match self.upload_files(&s, &blobs).await {
+                Ok(()) => {}
+                Err(e) if e.is_retryable() || e.is_unauthorized() => return Err(e),
+                Err(e) => self.fail_message(&message, &e)?,
+            }
+        }
+        drop(guard);
+        self.push_due().await
+    }
+
+    /// Marks an outbox message failed for good with `e` (kept for the person to retry).
+    fn fail_message(&self, message: &str, e: &ClientError) -> Result<(), ClientError> {
+        let thread: Option<String> = {
+            let db = self.db();
+            let tx = db.unchecked_transaction()?;
+            tx.execute(
+                "UPDATE outbox SET parked = 1, last_error = ?2 WHERE envelope_id = ?1",
+                rusqlite::params![message, e.to_string()],
+            )?;
+            tx.execute(
+                "UPDATE messages SET state = 'failed', error = ?2 WHERE id = ?1",
+                rusqlite::params![message, e.to_string()],
+            )?;
+            let thread = rusqlite::OptionalExtension::optional(tx.query_row(
+                "SELECT thread_id FROM messages WHERE id = ?1",
+                [message],
+                |r| r.get(0),
+            ))?;
+            tx.commit()?;
+            thread
+        };
+        if let Some(t) = thread.and_then(|t| samtale_proto::ThreadId::parse(&t).ok()) {
+            self.emit(ClientEvent::ThreadsChanged { threads: vec![t] });
+        }
+        Ok(())
+    }
+
+    /// Uploads every file of `list` (comma-separated blob ids) that is not up yet.
+    pub(crate) async fn upload_files(&self, s: &Session, list: &str) -> Result<(), ClientError> {
+        for part in list.split(',').filter(|p| !p.is_empty()) {
+            let blob = BlobId::parse(part).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            self.upload_one(s, &blob).await?;
+        }
+        Ok(())
+    }
+
+    async fn upload_one(&self, s: &Session, blob: &BlobId) -> Result<(), ClientError> {
+        let row = store::get(&self.db(), blob)?.ok_or(ClientError::NotFound("file"))?;
+        if row.view.state == FileState::Uploaded {
+            return Ok(());
+        }
+        let path = row
+            .local_path
+            .clone()
+            .ok_or(ClientError::NotFound("the file's encrypted copy"))?;
+        // Begun or resumed: the server says how many chunks it has.
+        let mut status = s
+            .api
+            .create_blob(&CreateBlob {
+                id: blob.clone(),
+                thread: row.view.thread.clone(),
+                size: row.cipher_size,
+            })
+            .await?;
+        let mut file = std::fs::File::open(&path)?;
+        while !status.complete {
+            let index = status.received;
+            let len = chunk_len(status.size, status.chunk_size, index).ok_or_else(|| {
+                ClientError::Protocol("the server asks past the file's end".into())
+            })?;
+            file.seek(SeekFrom::Start(
+                u64::from(index) * u64::from(status.chunk_size),
+            ))?;
+            let mut chunk = vec![0u8; usize::try_from(len).unwrap_or(0)];
+            file.read_exact(&mut chunk)?;
+            let next = s.api.put_chunk(blob, index, chunk).await?;
+            if next.received <= index && !next.complete {
+                return Err(ClientError::Protocol(
+                    "the server did not take a chunk it asked for".into(),
+                ));
+            }
+            status = next;
+            let done = (u64::from(status.received) * u64::from(status.chunk_size)).min(status.size);
+            store::set_state(&self.db(), blob, FileState::Uploading, done, None)?;
+            self.emit(ClientEvent::Transfer {
+                thread: row.view.thread.clone(),
+                blob: blob.clone(),
+                done,
+                total: status.size,
+            });
+        }
+        store::set_state(&self.db(), blob, FileState::Uploaded, row.cipher_size, None)?;
+        Ok(())
+    }
+
+    /// Fetches a received file's ciphertext into the profile, checks it against the hash in
+    /// the sealed message, and keeps it (still encrypted). Resumes a cut-off download.
+    pub(crate) async fn download(
+        &self,
+        s: &Session,
+        blob: &BlobId,
+    ) -> Result<PathBuf, ClientError> {
+        let row = store::get(&self.db(), blob)?.ok_or(ClientError::NotFound("file"))?;
+        if let Some(p) = &row.local_path
+            && (row.view.state == FileState::Local || row.outgoing)
+        {
+            return Ok(PathBuf::from(p));
+        }
+        let dir = files_dir(&self.profile);
+        std::fs::create_dir_all(&dir)?;
+        let done_path = dir.join(format!("{blob}.age"));
+        let part_path = dir.join(format!("{blob}.part"));
+        let status = s.api.blob_status(blob).await?;
+        if status.size != row.cipher_size {
+            store::set_state(
+                &self.db(),
+                blob,
+                FileState::Failed,
+                0,
+                Some("the server's copy has another size"),
+            )?;
+            return Err(ClientError::FileDamaged(row.view.name.clone()));
+        }
+        let chunk = u64::from(status.chunk_size.max(1));
+        let mut part = std::fs::OpenOptions::new()
+            .create(true)
+            .append(false)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(&part_path)?;
+        // Keep whole chunks only.
+        let have = part.metadata()?.len() / chunk;
+        part.set_len(have * chunk)?;
+        part.seek(SeekFrom::End(0))?;
+        store::set_state(&self.db(), blob, FileState::Downloading, have * chunk, None)?;
+        for index in u32::try_from(have).unwrap_or(u32::MAX)..status.chunks {
+            let bytes = s.api.get_chunk(blob, index).await?;
+            let want = chunk_len(status.size, status.chunk_size, index).unwrap_or(0);
+            if bytes.len() as u64 != want {
+                return Err(ClientError::Offline(format!(
+                    "chunk {index} came with {} bytes instead of {want}",
+                    bytes.len()
+                )));
+            }
+            part.write_all(&bytes)?;
+            let done = (u64::from(index) + 1) * chunk;
+            let done = done.min(status.size);
+            store::set_state(&self.db(), blob, FileState::Downloading, done, None)?;
+            self.emit(ClientEvent::Transfer {
+                thread: row.view.thread.clone(),
+                blob: blob.clone(),
+                done,
+                total: status.size,
+            });
+        }
+        part.flush()?;
+        drop(part);
+        let digest = samtale_crypto::file::sha256_of(std::fs::File::open(&part_path)?)?;
+        if digest != row.sha256 {
+            let _ = std::fs::remove_file(&part_path);
+            store::set_state(
+                &self.db(),
+                blob,
+                FileState::Failed,
+                0,
+                Some("the file does not match its hash"),
+            )?;
+            return Err(ClientError::FileDamaged(row.view.name.clone()));
+        }
+        std::fs::rename(&part_path, &done_path)?;
+        let shown = done_path.to_string_lossy().into_owned();
+        store::set_local(&self.db(), blob, &shown)?;
+        self.emit(ClientEvent::ThreadsChanged {
+            threads: vec![row.view.thread.clone()],
+        });
+        Ok(done_path)
+    }
+}
