@@ -3,13 +3,13 @@
 # `samtale-server` on 127.0.0.1 with its own SQLite directory (and throughput once more against a
 # throwaway PostgreSQL database on postgres://postgres@127.0.0.1:5432, dropped afterwards).
 #
-# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread|timeline ...]
+# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread|timeline|files ...]
 #        (default: all)
 #        crates/bench/run.sh ui-timeline (the real app under Xvfb; not in the default)
 #        crates/bench/run.sh profile-throughput profile-latency profile-postgres
 #        (diagnostics, not in the default; the first two need `perf`)
 # Sizes come from the environment: MESSAGES CLIENTS YOUTHS IDLE RATE DURATION SOCKETS ITERATIONS
-# THREAD_MESSAGES CHECKIN_DAYS CASELOAD.
+# THREAD_MESSAGES CHECKIN_DAYS CASELOAD FILE_MB.
 # QUIET_WAIT=N (seconds, default 0): before each measurement wait up to N s for the machine to be
 # idle (other processes below 0.1 core over one second), since the numbers are sensitive to it.
 # Output: human-readable on stdout; each step's log and RESULT line under $OUT
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 STEPS=("$@")
-[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres long-thread timeline)
+[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres long-thread timeline files)
 
 MESSAGES=${MESSAGES:-50000}
 CLIENTS=${CLIENTS:-32}
@@ -33,6 +33,7 @@ ITERATIONS=${ITERATIONS:-2000}
 THREAD_MESSAGES=${THREAD_MESSAGES:-10000}
 CHECKIN_DAYS=${CHECKIN_DAYS:-730}
 CASELOAD=${CASELOAD:-40}
+FILE_MB=${FILE_MB:-100}
 QUIET_WAIT=${QUIET_WAIT:-0}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 OUT=${OUT:-$ROOT/target/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -210,6 +211,13 @@ for step in "${STEPS[@]}"; do
             start_server || exit 1
             # shellcheck disable=SC2046
             measure timeline "$LOAD" timeline $(target) --days "$CHECKIN_DAYS" --youths "$CASELOAD"
+            stop_server
+            ;;
+        files)
+            use_storage "$WORK/sqlite-files"
+            start_server || exit 1
+            # shellcheck disable=SC2046
+            measure files "$LOAD" files $(target) --size-mb "$FILE_MB" --server-pid "$SERVER_PID"
             stop_server
             ;;
         ui-timeline)

@@ -6,7 +6,9 @@
 //! - `latency`: POST-to-WebSocket-announcement latency with many idle sockets ([`latency`]);
 //! - `memory`: server RSS per idle WebSocket ([`memory`]);
 //! - `long-thread`: a device opening a conversation of 10,000 messages ([`long_thread`]);
-//! - `timeline`: a youth's two years of check-ins and a caseload's flags ([`timeline`]).
+//! - `timeline`: a youth's two years of check-ins and a caseload's flags ([`timeline`]);
+//! - `files`: sending and receiving a large file against age's own speed, memory, and
+//!   concurrent uploads ([`files`]).
 //!
 //! Server subcommands only talk to `http://127.0.0.1:<port>`; they log in as a caseworker
 //! (password from `SAMTALE_PASSWORD`) and create their own youths through invitations. Results
@@ -16,6 +18,7 @@
 mod api;
 mod crypto;
 mod envelopes;
+mod files;
 mod latency;
 mod long_thread;
 mod memory;
@@ -58,6 +61,8 @@ enum Command {
     LongThread(long_thread::Args),
     /// Live two years of check-ins and a caseload's five weeks, then time the timeline and flags.
     Timeline(timeline::Args),
+    /// Send and receive a large file; memory of client and server; concurrent uploads.
+    Files(files::Args),
 }
 
 fn main() -> Result<()> {
@@ -76,6 +81,7 @@ fn main() -> Result<()> {
                 Command::Memory(args) => memory::run(args).await,
                 Command::LongThread(args) => long_thread::run(args).await,
                 Command::Timeline(args) => timeline::run(args).await,
+                Command::Files(args) => files::run(args).await,
             }
         };
         tokio::time::timeout(limit, work)

@@ -406,6 +406,7 @@ fn Composer(thread: ThreadId) -> impl IntoView {
                     }
                 }></textarea>
             <input id="attach-input" type="file" multiple class="visually-hidden" node_ref=picker tabindex="-1"
+                aria-label=ui.tr(K::Attach)
                 on:change=move |ev| {
                     let input = event_target::<web_sys::HtmlInputElement>(&ev);
                     take_files(input.files());

@@ -6,6 +6,8 @@
 //! icon, the name and size, a progress bar while it moves, and "Gem" to save a plain copy in
 //! Downloads (fetched and checked first).
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use samtale_ipc::files::commands::{BlobArgs, SAVE_ATTACHMENT};
@@ -74,9 +76,27 @@ pub fn file_list(ui: Ui, files: &[FileView]) -> AnyView {
     view! { <ul class="files">{items}</ul> }.into_any()
 }
 
+thread_local! {
+    /// What "Gem" said per file. Outside the rows: a row is drawn anew as its file moves on
+    /// (each chunk), and what it said must survive that.
+    /// Reference-counted, not owned by the row that first asked (which goes away).
+    static SAVES: ArcRwSignal<HashMap<String, (bool, String)>> = ArcRwSignal::new(HashMap::new());
+}
+
+fn saves() -> ArcRwSignal<HashMap<String, (bool, String)>> {
+    SAVES.with(Clone::clone)
+}
+
 fn file_item(ui: Ui, f: FileView) -> impl IntoView {
-    let saved: RwSignal<Option<String>> = RwSignal::new(None);
-    let busy = RwSignal::new(false);
+    let key = f.blob.to_string();
+    let (k1, k2, k3) = (key.clone(), key.clone(), key);
+    let busy = move || saves().with(|m| m.get(&k1).is_some_and(|(b, _)| *b));
+    let saved = move || saves().with(|m| m.get(&k2).map(|(_, t)| t.clone()));
+    let set = move |b: bool, t: String| {
+        saves().update(|m| {
+            m.insert(k3.clone(), (b, t));
+        })
+    };
     let moving = matches!(f.state, FileState::Uploading | FileState::Downloading);
     let state = format!("{:?}", f.state).to_lowercase();
     let picture = f
@@ -86,20 +106,20 @@ fn file_item(ui: Ui, f: FileView) -> impl IntoView {
         .unwrap_or_else(|| FILE_ICON.to_owned());
     let icon = f.thumbnail.is_none();
     let blob = f.blob.clone();
+    let is_busy = busy.clone();
     let save = move |_| {
-        if busy.get_untracked() {
+        if is_busy() {
             return;
         }
-        busy.set(true);
-        saved.set(Some(ui.tr(K::Fetching).to_owned()));
+        set(true, ui.tr(K::Fetching).to_owned());
         let args = BlobArgs { blob: blob.clone() };
+        let set = set.clone();
         spawn_local(async move {
             let shown = match invoke::<_, String>(SAVE_ATTACHMENT, &args).await {
                 Ok(path) => format!("{} {path}", ui.tr(K::SavedIn)),
                 Err(e) => ui.error(&e),
             };
-            saved.try_set(Some(shown));
-            busy.try_set(false);
+            set(false, shown);
         });
     };
     let (done, total) = (f.done, f.total.max(1));
@@ -115,9 +135,9 @@ fn file_item(ui: Ui, f: FileView) -> impl IntoView {
             </Show>
             {f.error.clone().map(|e| view! { <span class="error">{e}</span> })}
             <Show when=move || can_save>
-                <button type="button" class="ghost save-file" disabled=move || busy.get() on:click=save.clone()>{ui.text(K::SaveFile)}</button>
+                <button type="button" class="ghost save-file" disabled=busy.clone() on:click=save.clone()>{ui.text(K::SaveFile)}</button>
             </Show>
-            <span class="saved" role="status">{move || saved.get()}</span>
+            <span class="saved" role="status">{saved}</span>
         </li>
     }
 }
