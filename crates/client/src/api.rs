@@ -96,19 +96,34 @@ impl Api {
         Err(error_of(resp).await)
     }
 
-    /// Like `send`, for a body of raw bytes.
-    pub(crate) async fn send_for_bytes(&self, rb: RequestBuilder) -> Result<Vec<u8>, ClientError> {
-        let resp = rb
+    /// Like `send`, for a body of raw bytes of at most `max` bytes (read as it comes, so a
+    /// longer answer is refused without being held).
+    pub(crate) async fn send_for_bytes(
+        &self,
+        rb: RequestBuilder,
+        max: u64,
+    ) -> Result<Vec<u8>, ClientError> {
+        let mut resp = rb
             .send()
             .await
             .map_err(|e| ClientError::Offline(short(&e)))?;
         if !resp.status().is_success() {
             return Err(error_of(resp).await);
         }
-        resp.bytes()
+        let mut out = Vec::with_capacity(usize::try_from(max.min(16 << 20)).unwrap_or(0));
+        while let Some(part) = resp
+            .chunk()
             .await
-            .map(|b| b.to_vec())
-            .map_err(|e| ClientError::Offline(short(&e)))
+            .map_err(|e| ClientError::Offline(short(&e)))?
+        {
+            if out.len() as u64 + part.len() as u64 > max {
+                return Err(ClientError::Protocol(format!(
+                    "the server sent more than the {max} bytes asked for"
+                )));
+            }
+            out.extend_from_slice(&part);
+        }
+        Ok(out)
     }
 
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(

@@ -19,6 +19,20 @@ use crate::engine::{Client, Session};
 use crate::error::ClientError;
 use crate::views::ClientEvent;
 
+/// Largest chunk this client takes from a server's word: a lying server must not make it
+/// allocate more than this per request.
+const MAX_CHUNK: u32 = 16 << 20;
+
+fn checked(status: BlobStatus) -> Result<BlobStatus, ClientError> {
+    if status.chunk_size == 0 || status.chunk_size > MAX_CHUNK {
+        return Err(ClientError::Protocol(format!(
+            "the server asks for chunks of {} bytes; this app takes at most {MAX_CHUNK}",
+            status.chunk_size
+        )));
+    }
+    Ok(status)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -50,9 +64,18 @@ impl Api {
         )
         .await
     }
-    pub(crate) async fn get_chunk(&self, id: &BlobId, index: u32) -> Result<Vec<u8>, ClientError> {
-        self.send_for_bytes(self.request(Method::GET, &format!("/v1/blobs/{id}/chunks/{index}")))
-            .await
+    /// Chunk `index`, read only up to `max` bytes (more is an error, not an allocation).
+    pub(crate) async fn get_chunk(
+        &self,
+        id: &BlobId,
+        index: u32,
+        max: u64,
+    ) -> Result<Vec<u8>, ClientError> {
+        self.send_for_bytes(
+            self.request(Method::GET, &format!("/v1/blobs/{id}/chunks/{index}")),
+            max,
+        )
+        .await
     }
     pub(crate) async fn cancel_blob(&self, id: &BlobId) -> Result<(), ClientError> {
         self.send(self.request(Method::DELETE, &format!("/v1/blobs/{id}")))
@@ -140,14 +163,15 @@ impl Client {
             .clone()
             .ok_or(ClientError::NotFound("the file's encrypted copy"))?;
         // Begun or resumed: the server says how many chunks it has.
-        let mut status = s
-            .api
-            .create_blob(&CreateBlob {
-                id: blob.clone(),
-                thread: row.view.thread.clone(),
-                size: row.cipher_size,
-            })
-            .await?;
+        let mut status = checked(
+            s.api
+                .create_blob(&CreateBlob {
+                    id: blob.clone(),
+                    thread: row.view.thread.clone(),
+                    size: row.cipher_size,
+                })
+                .await?,
+        )?;
         let mut file = std::fs::File::open(&path)?;
         while !status.complete {
             let index = status.received;
@@ -165,7 +189,7 @@ impl Client {
                     "the server did not take a chunk it asked for".into(),
                 ));
             }
-            status = next;
+            status = checked(next)?;
             let done = (u64::from(status.received) * u64::from(status.chunk_size)).min(status.size);
             store::set_state(&self.db(), blob, FileState::Uploading, done, None)?;
             self.emit(ClientEvent::Transfer {
@@ -196,7 +220,7 @@ impl Client {
         std::fs::create_dir_all(&dir)?;
         let done_path = dir.join(format!("{blob}.age"));
         let part_path = dir.join(format!("{blob}.part"));
-        let status = s.api.blob_status(blob).await?;
+        let status = checked(s.api.blob_status(blob).await?)?;
         if status.size != row.cipher_size {
             store::set_state(
                 &self.db(),
@@ -221,8 +245,8 @@ impl Client {
         part.seek(SeekFrom::End(0))?;
         store::set_state(&self.db(), blob, FileState::Downloading, have * chunk, None)?;
         for index in u32::try_from(have).unwrap_or(u32::MAX)..status.chunks {
-            let bytes = s.api.get_chunk(blob, index).await?;
             let want = chunk_len(status.size, status.chunk_size, index).unwrap_or(0);
+            let bytes = s.api.get_chunk(blob, index, want).await?;
             if bytes.len() as u64 != want {
                 return Err(ClientError::Offline(format!(
                     "chunk {index} came with {} bytes instead of {want}",
