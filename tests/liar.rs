@@ -130,6 +130,16 @@ impl World {
 
     /// Pushes an envelope signed by `dev` for Sara's device.
     fn from(&self, dev: &Dev, text: &str, n: u8) -> SealedEnvelope {
+        self.from_with_files(dev, text, Vec::new(), n)
+    }
+
+    fn from_with_files(
+        &self,
+        dev: &Dev,
+        text: &str,
+        files: Vec<samtale_proto::blobs::FileRef>,
+        n: u8,
+    ) -> SealedEnvelope {
         let header = EnvelopeHeader {
             v: PROTOCOL_VERSION,
             id: id(EnvelopeId::from_parts, n),
@@ -143,7 +153,7 @@ impl World {
             v: 1,
             text: text.into(),
             care: None,
-            files: Vec::new(),
+            files,
         })
         .expect("json");
         let to = Recipient::from_keys(&self.sara_keys).expect("keys");
@@ -453,5 +463,81 @@ async fn made_up_devices_cannot_shift_the_chain_quietly() -> anyhow::Result<()> 
         .filter(|t| t.contains("nulstillet af administrator"))
         .count();
     assert_eq!(resets, 2, "every new chain is announced: {:?}", w.texts()?);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_the_server_changes_pads_or_oversizes_is_refused() -> anyhow::Result<()> {
+    use samtale_client::ClientError;
+    use samtale_client::files::FileState;
+    use samtale_proto::blobs::{BlobStatus, FileRef};
+
+    let w = World::new().await?;
+    let plain = "Mikkels plan: praktik i marts 🙂".repeat(20);
+    let mut cipher = Vec::new();
+    let enc = samtale_crypto::file::encrypt_file(plain.as_bytes(), &mut cipher)?;
+    let blob = id(samtale_proto::BlobId::from_parts, 40);
+    let file = FileRef {
+        blob: blob.clone(),
+        name: "plan.txt".into(),
+        mime: "text/plain".into(),
+        size: plain.len() as u64,
+        cipher_size: enc.size,
+        sha256: samtale_proto::B64(enc.sha256.to_vec()),
+        key: enc.key.expose().to_owned(),
+        thumbnail: None,
+    };
+    w.from_with_files(&w.m1, "Her er planen", vec![file], 41);
+    w.sara.sync().await?;
+    assert_eq!(w.sara.file(&blob)?.state, FileState::Remote);
+    let status = |chunk_size: u32| BlobStatus {
+        id: blob.clone(),
+        thread: w.thread.clone(),
+        size: enc.size,
+        chunk_size,
+        chunks: 1,
+        received: 1,
+        complete: true,
+    };
+
+    // Chunks of a gigabyte: refused before anything is asked for or allocated.
+    w.liar.with(|s| s.blob = Some(status(1 << 30)));
+    let err = w
+        .sara
+        .fetch_file(&blob)
+        .await
+        .expect_err("a gigabyte chunk");
+    assert!(matches!(err, ClientError::Protocol(_)), "{err}");
+    // A chunk longer than the file: refused as it streams in.
+    w.liar.with(|s| {
+        s.blob = Some(status(2 << 20));
+        s.chunk = vec![7; cipher.len() + 100_000];
+    });
+    let err = w.sara.fetch_file(&blob).await.expect_err("a padded chunk");
+    assert!(matches!(err, ClientError::Protocol(_)), "{err}");
+    // Another size than the sealed one.
+    w.liar.with(|s| {
+        s.blob = Some(BlobStatus {
+            size: enc.size + 1,
+            ..status(2 << 20)
+        })
+    });
+    let err = w.sara.fetch_file(&blob).await.expect_err("another size");
+    assert!(matches!(err, ClientError::FileDamaged(_)), "{err}");
+    // The right length with one byte changed: caught by the sealed hash.
+    let mut changed = cipher.clone();
+    changed[40] ^= 1;
+    w.liar.with(|s| {
+        s.blob = Some(status(2 << 20));
+        s.chunk = changed;
+    });
+    let err = w.sara.fetch_file(&blob).await.expect_err("a changed file");
+    assert!(matches!(err, ClientError::FileDamaged(_)), "{err}");
+    assert_eq!(w.sara.file(&blob)?.state, FileState::Failed);
+    // The true bytes: fetched and opened.
+    w.liar.with(|s| s.chunk = cipher.clone());
+    let out = tempfile::tempdir()?;
+    let saved = w.sara.save_attachment(&blob, out.path()).await?;
+    assert_eq!(std::fs::read_to_string(saved)?, plain);
     Ok(())
 }

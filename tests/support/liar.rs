@@ -36,6 +36,9 @@ pub struct Script {
     pub threads: HashMap<ThreadId, ThreadInfo>,
     pub posted: Vec<SealedEnvelope>,
     pub receipts: Vec<ReceiptRequest>,
+    /// What `GET /v1/blobs/{id}` says of any file, and what its chunks hold.
+    pub blob: Option<samtale_proto::blobs::BlobStatus>,
+    pub chunk: Vec<u8>,
 }
 
 type Shared = Arc<Mutex<Script>>;
@@ -79,6 +82,8 @@ impl Liar {
             threads: HashMap::new(),
             posted: Vec::new(),
             receipts: Vec::new(),
+            blob: None,
+            chunk: Vec::new(),
         }));
         let app = axum::Router::new()
             .route("/v1/login", post(login))
@@ -90,6 +95,8 @@ impl Liar {
             .route("/v1/threads/{id}", get(thread))
             .route("/v1/envelopes", post(envelope))
             .route("/v1/receipts", post(receipts))
+            .route("/v1/blobs/{id}", get(blob))
+            .route("/v1/blobs/{id}/chunks/{n}", get(chunk))
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -226,4 +233,15 @@ async fn receipts(State(st): State<Shared>, Json(r): Json<ReceiptRequest>) -> St
         .receipts
         .push(r);
     StatusCode::NO_CONTENT
+}
+
+async fn blob(
+    State(st): State<Shared>,
+) -> Result<Json<samtale_proto::blobs::BlobStatus>, StatusCode> {
+    let s = st.lock().unwrap_or_else(|p| p.into_inner());
+    s.blob.clone().map(Json).ok_or(StatusCode::NOT_FOUND)
+}
+
+async fn chunk(State(st): State<Shared>) -> Vec<u8> {
+    st.lock().unwrap_or_else(|p| p.into_inner()).chunk.clone()
 }
