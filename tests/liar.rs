@@ -130,10 +130,10 @@ impl World {
 
     /// Pushes an envelope signed by `dev` for Sara's device.
     fn from(&self, dev: &Dev, text: &str, n: u8) -> SealedEnvelope {
-        self.from_with_files(dev, text, Vec::new(), n)
+        self.with_files_from(dev, text, Vec::new(), n)
     }
 
-    fn from_with_files(
+    fn with_files_from(
         &self,
         dev: &Dev,
         text: &str,
@@ -487,7 +487,7 @@ async fn a_file_the_server_changes_pads_or_oversizes_is_refused() -> anyhow::Res
         key: enc.key.expose().to_owned(),
         thumbnail: None,
     };
-    w.from_with_files(&w.m1, "Her er planen", vec![file], 41);
+    w.with_files_from(&w.m1, "Her er planen", vec![file], 41);
     w.sara.sync().await?;
     assert_eq!(w.sara.file(&blob)?.state, FileState::Remote);
     let status = |chunk_size: u32| BlobStatus {
