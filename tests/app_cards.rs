@@ -45,14 +45,7 @@ async fn cards_in_the_real_app() -> anyhow::Result<()> {
 
     let downloads = tempfile::tempdir()?;
     let app = app_binary();
-    let env = |who: &str| {
-        let mut env = scene.app_env(who);
-        env.push((
-            "SAMTALE_DOWNLOADS",
-            downloads.path().to_string_lossy().into_owned(),
-        ));
-        env
-    };
+    let env = |who: &str| scene.app_env_saving_to(who, downloads.path());
 
     // Sara's laptop: the appointment, the question and a message for tomorrow, by the forms.
     {

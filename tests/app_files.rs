@@ -48,14 +48,7 @@ async fn files_in_the_real_app() -> anyhow::Result<()> {
 
     let downloads = tempfile::tempdir()?;
     let app = app_binary();
-    let env = |who: &str| {
-        let mut env = scene.app_env(who);
-        env.push((
-            "SAMTALE_DOWNLOADS",
-            downloads.path().to_string_lossy().into_owned(),
-        ));
-        env
-    };
+    let env = |who: &str| scene.app_env_saving_to(who, downloads.path());
 
     {
         let driver = Driver::start(&env("sara")).await?;

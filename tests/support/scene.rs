@@ -71,6 +71,20 @@ impl Scene {
         ]
     }
 
+    /// Like [`Scene::app_env`], with what the app saves going to `downloads`.
+    pub fn app_env_saving_to(
+        &self,
+        profile: &str,
+        downloads: &std::path::Path,
+    ) -> Vec<(&'static str, String)> {
+        let mut env = self.app_env(profile);
+        env.push((
+            "SAMTALE_DOWNLOADS",
+            downloads.to_string_lossy().into_owned(),
+        ));
+        env
+    }
+
     /// A staff member of `slug` logged in on a new profile.
     pub async fn staff(
         &self,
