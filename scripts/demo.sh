@@ -108,6 +108,18 @@ if [ ! -f "$DEMO/.seeded-cards" ]; then
   cli sara sync >/dev/null
   touch "$DEMO/.seeded-cards"
 fi
+# Sara's first two messages with the family recorded into the case file, delivered to a folder
+# (the demo's "case system"): the mark shows in both apps, the PDF/A lies in demo-data/journal.
+if [ ! -f "$DEMO/.seeded-record" ]; then
+  log "seeding a record into the case file ($DEMO/journal)"
+  mkdir -p "$DEMO/journal"
+  cli sara set-connector "{\"kind\":\"folder\",\"path\":\"$DEMO/journal\"}" >/dev/null
+  picks=$(cli sara --json read "$family" | grep -o '"id":"[0-9A-Z]*","thread"' | head -2 | sed 's/"id":"\([0-9A-Z]*\)".*/--message \1/')
+  # shellcheck disable=SC2086
+  cli sara record "$family" $picks --case-number "27.12.08-G01-1042-26" \
+    --title "Aftale om møde om praktikplads" --kle 27.12.08 >/dev/null
+  touch "$DEMO/.seeded-record"
+fi
 mikkel_id=$(cli mikkel --json whoami | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then

@@ -85,12 +85,19 @@ ensure_app_test_deps() {
 # Test doubles that speak a remote service's real protocol, on loopback: an S3 server (moto's
 # server mode, from PyPI) for the blob store's S3 backend. Into /opt/samtale-test-tools, once.
 ensure_test_services() {
-  apt_install python3 python3-venv
+  # poppler-utils reads the records' PDFs back (pdftotext); the emoji font draws emoji in them;
+  # openssl makes the test SMTP server's certificate.
+  apt_install python3 python3-venv poppler-utils fonts-noto-color-emoji openssl
   local tools=/opt/samtale-test-tools
   if [ ! -x "$tools/bin/moto_server" ]; then
     log "installing moto's S3 server (a minute or two, once)"
     as_root /usr/bin/python3 -m venv "$tools"
     as_root "$tools/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.*'
   fi
+  if ! "$tools/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    log "installing aiosmtpd, the SMTP server of the record tests (once)"
+    as_root "$tools/bin/pip" install --quiet --disable-pip-version-check 'aiosmtpd==1.*'
+  fi
   export SAMTALE_MOTO="$tools/bin/moto_server"
+  export SAMTALE_TEST_PYTHON="$tools/bin/python"
 }

@@ -70,7 +70,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         crate::files::send_files,
         crate::files::fetch_file,
         crate::files::save_attachment,
-        crate::files::cancel_sending
+        crate::files::cancel_sending,
+        crate::records::preview_record,
+        crate::records::record,
+        crate::records::records,
+        crate::records::retry_records
     ]
 }
 

@@ -14,7 +14,7 @@ use samtale_client::care::{AnswerInput, EventInput, PlanInput};
 use samtale_client::checkins::clock;
 use samtale_proto::api::ThreadKind;
 use samtale_proto::care::{EventCategory, PlanStatus, SlotTime, Weekday};
-use samtale_tests::app::{app_binary, capture, settled};
+use samtale_tests::app::{app_binary, capture, chart_points, settled};
 use samtale_tests::scene::Scene;
 use samtale_tests::webdriver::{Driver, Session};
 
@@ -182,7 +182,7 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
     capture(&phone, "phone-checkin-answered").await?;
     phone.click(&phone.wait("#my-smileys", T).await?).await?;
     phone.click(&phone.wait("#range-3m", T).await?).await?;
-    phone.wait("#timeline-chart circle.point", T).await?;
+    phone.wait("#timeline-chart path.points", T).await?;
     phone.wait_text("Møde med skolen", T).await?;
     let staff_only = phone
         .script(
@@ -218,8 +218,18 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
     laptop
         .wait("#timeline-chart g.event[data-source='appointment']", T)
         .await?;
-    let points = laptop.find_all("#timeline-chart circle.point").await?;
-    assert_eq!(points.len(), n - 2 + 1, "every answer is a point");
+    let points = chart_points(&laptop).await?;
+    assert_eq!(points, (n - 2 + 1) as u64, "every answer is a point");
+    // The table beside the chart is made when opened: one row per answer, the newest first.
+    laptop
+        .click(&laptop.wait(".answers summary", T).await?)
+        .await?;
+    laptop.wait("#answers-table tbody tr", T).await?;
+    let rows = laptop.find_all("#answers-table tbody tr").await?;
+    assert_eq!(rows.len(), n - 2 + 1, "every answer is a row of the table");
+    laptop
+        .click(&laptop.wait(".answers summary", T).await?)
+        .await?;
     settled(&laptop, "#timeline-chart").await?;
     capture(&laptop, "laptop-timeline").await?;
     laptop.set_size(390, 844).await?;

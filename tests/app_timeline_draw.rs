@@ -12,7 +12,7 @@ use std::time::Duration;
 use samtale_client::care::{AnswerInput, EventInput, PlanInput};
 use samtale_proto::api::ThreadKind;
 use samtale_proto::care::{EventCategory, PlanStatus, SlotTime, Weekday};
-use samtale_tests::app::app_binary;
+use samtale_tests::app::{app_binary, chart_points};
 use samtale_tests::now_ms as real_now;
 use samtale_tests::scene::Scene;
 use samtale_tests::webdriver::{Driver, Session};
@@ -154,11 +154,10 @@ async fn two_years_of_check_ins_drawn_in_the_app() -> anyhow::Result<()> {
     let (mut fetch, mut draw, mut total) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..=ROUNDS {
         let (f, d) = redraw(&laptop, "#range-2y").await?;
-        let points = laptop.find_all("#timeline-chart circle.point").await?;
+        let points = chart_points(&laptop).await?;
         anyhow::ensure!(
-            points.len() == answered,
-            "the chart drew {} of {answered} points",
-            points.len()
+            points == answered as u64,
+            "the chart drew {points} of {answered} points"
         );
         // The first drawing of two years also warms the webview's caches: not counted.
         if round > 0 {

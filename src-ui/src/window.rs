@@ -69,6 +69,7 @@ mod tests {
             receipts: Vec::new(),
             card: None,
             files: Vec::new(),
+            recorded: None,
         }
     }
 

@@ -104,3 +104,17 @@ pub async fn settled(s: &Session, css: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// How many answers the timeline chart draws: its points are grouped into a few paths, each
+/// with its count in `data-n` (the UI's timeline.rs), so this adds those up.
+pub async fn chart_points(s: &Session) -> anyhow::Result<u64> {
+    let n = s
+        .script(
+            "return [...document.querySelectorAll('#timeline-chart path.points')]\
+             .reduce((sum, p) => sum + Number(p.dataset.n), 0);",
+            json!([]),
+        )
+        .await?;
+    n.as_u64()
+        .ok_or_else(|| anyhow::anyhow!("the chart's point count is not a number: {n}"))
+}

@@ -19,6 +19,7 @@ pub mod app;
 pub mod liar;
 pub mod raw;
 pub mod scene;
+pub mod smtp;
 pub mod webdriver;
 
 pub const PASSWORD: &str = "korrekt-hest-batteri";

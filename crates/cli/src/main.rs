@@ -14,6 +14,7 @@ mod key;
 mod print;
 mod print_cards;
 mod print_care;
+mod records;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -178,6 +179,8 @@ enum Command {
     Cards(cards::CardCommand),
     #[command(flatten)]
     Files(files::FileCommand),
+    #[command(flatten)]
+    Records(records::RecordCommand),
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -444,6 +447,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Care(command) => care::run(&client, command, &out).await,
         Command::Cards(command) => cards::run(&client, command, &out).await,
         Command::Files(command) => files::run(&client, command, &out).await,
+        Command::Records(command) => records::run(&client, command, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -1,6 +1,6 @@
 //! An administrator's actions on people's accounts, through the server's `/v1/admin` routes:
 //! list a person's devices, remove one, disable or enable a person, end their sessions, set a
-//! staff member's password, reset an account's keys. The server checks that the caller is an
+//! staff member's password, reset an account's keys, read the audit log. The server checks that the caller is an
 //! admin of the same municipality.
 
 use samtale_proto::devices::{AdminPassword, AdminReset, AdminResetDone, DeviceList};
@@ -23,6 +23,17 @@ impl Client {
         let s = self.session()?;
         s.api
             .admin_get(&format!("/v1/admin/users/{user}/devices"))
+            .await
+    }
+
+    /// The municipality's audit log, oldest first (at most `limit` lines).
+    pub async fn audit_log(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<samtale_proto::records::AuditLine>, ClientError> {
+        let s = self.session()?;
+        s.api
+            .admin_get(&format!("/v1/admin/audit?limit={limit}"))
             .await
     }
 

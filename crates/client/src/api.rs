@@ -299,6 +299,15 @@ impl Api {
     pub(crate) async fn revoke_path(&self, path: &str) -> Result<(), ClientError> {
         self.send(self.request(Method::DELETE, path)).await
     }
+    /// The content-free audit line of a record into the case file.
+    pub async fn audit_record(
+        &self,
+        thread: &ThreadId,
+        req: &samtale_proto::records::RecordAudit,
+    ) -> Result<(), ClientError> {
+        self.post(&format!("/v1/threads/{thread}/records"), req)
+            .await
+    }
     pub(crate) async fn admin_get<T: DeserializeOwned>(
         &self,
         path: &str,

@@ -60,6 +60,8 @@ pub struct Client {
     pub(crate) round: tokio::sync::Mutex<()>,
     /// One upload of files at a time, outside the round, so fetching goes on meanwhile.
     pub(crate) uploads: tokio::sync::Mutex<()>,
+    /// One pass over undelivered records at a time, so none is handed over twice.
+    pub(crate) deliveries: tokio::sync::Mutex<()>,
     pub(crate) profile: PathBuf,
     /// The app lock (see [`crate::lock`]): set at open when a PIN is chosen.
     pub(crate) locked: AtomicBool,
@@ -92,6 +94,7 @@ impl Client {
             events,
             round: tokio::sync::Mutex::new(()),
             uploads: tokio::sync::Mutex::new(()),
+            deliveries: tokio::sync::Mutex::new(()),
             profile: dir.to_owned(),
             locked: AtomicBool::new(locked),
             pin_gate: tokio::sync::Mutex::new(()),

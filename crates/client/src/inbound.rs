@@ -353,6 +353,7 @@ pub fn apply_envelope(
                 Care::AppointmentReply(r) => cards::apply::reply(conn, h, &r),
                 Care::Question(q) => cards::apply::question(conn, h, &q, &name),
                 Care::Feedback(f) => cards::apply::feedback(conn, h, &f),
+                Care::Record(m) => crate::records::apply::mark(conn, h, &m, &name),
             };
         }
         Ok(p) => (p.text, crate::files::received(&p.files)),

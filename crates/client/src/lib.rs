@@ -42,6 +42,7 @@ pub mod lock;
 mod outbound;
 mod planned;
 mod query;
+pub mod records;
 mod round;
 pub mod sync;
 #[cfg(test)]

@@ -58,13 +58,16 @@ impl Client {
         }
     }
 
-    /// Uploads waiting files beside the loop (a second uploader returns at once).
+    /// Uploads waiting files beside the loop (a second uploader returns at once), then tries
+    /// the records that are due another try.
     fn spawn_uploads(self: &Arc<Self>) {
         let me = self.clone();
         tokio::spawn(async move {
             if let Err(e) = me.upload_pending().await {
                 tracing::debug!(error = %e, "files could not be uploaded yet");
             }
+            // Records not handed to the case system yet, as their back-off allows.
+            me.deliver_records(false).await;
         });
     }
 

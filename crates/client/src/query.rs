@@ -75,6 +75,7 @@ fn to_view(conn: &Connection, me: &UserId, row: MessageRow) -> Result<MessageVie
         } else {
             Vec::new()
         },
+        recorded: crate::records::store::mark_of(conn, &id, &thread)?,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod care;
 pub mod commands;
 pub mod error;
 pub mod files;
+pub mod records;
 pub mod views;
 
 pub use error::{ErrorKind, IpcError};

@@ -109,6 +109,9 @@ pub struct MessageView {
     /// The files the message carries, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<crate::files::FileView>,
+    /// Set when a caseworker recorded this message into the case file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<crate::records::RecordedMark>,
 }
 
 impl MessageView {

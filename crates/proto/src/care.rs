@@ -337,6 +337,7 @@ pub enum Care {
     AppointmentReply(AppointmentReply),
     Question(Question),
     Feedback(FeedbackAnswer),
+    Record(crate::records::RecordMark),
 }
 
 impl Care {
@@ -349,6 +350,7 @@ impl Care {
             Care::AppointmentReply(r) => r.validate(),
             Care::Question(q) => q.validate(),
             Care::Feedback(f) => f.validate(),
+            Care::Record(r) => r.validate(),
         }
     }
 }

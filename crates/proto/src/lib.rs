@@ -21,6 +21,7 @@ pub mod event;
 pub mod ids;
 pub mod invite;
 pub mod payload;
+pub mod records;
 
 pub use bytes::B64;
 pub use envelope::{EnvelopeHeader, PayloadKind, SealedEnvelope};

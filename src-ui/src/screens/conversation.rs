@@ -105,6 +105,8 @@ pub fn Conversation(
         });
     };
     let tools_thread = thread.clone();
+    let record_thread = thread.clone();
+    let picker = super::record::Picker::new();
     let title = {
         let thread = thread.clone();
         move || {
@@ -121,6 +123,9 @@ pub fn Conversation(
             <header>
                 <button class="back ghost" on:click=move |_| selected.set(None)>{ui.text(K::Back)}</button>
                 <h2 id="conversation-title">{title}</h2>
+                <Show when=move || ui.is_staff()>
+                    <super::record::RecordBar thread=record_thread.clone() picker=picker />
+                </Show>
             </header>
             <super::plan::PlanBar thread=thread.clone() threads=threads />
             <ol class="messages" aria-live="polite" aria-busy=move || loading_older.get().to_string() node_ref=list on:scroll=on_scroll tabindex="0" aria-labelledby="conversation-title">
@@ -132,7 +137,7 @@ pub fn Conversation(
                 <For each=move || rows(ui, &messages.get()) key=|r| r.key.clone() let:row>
                     {match row.kind {
                         RowKind::Day(label) => view! { <li class="day">{label}</li> }.into_any(),
-                        RowKind::Message(m, time) => bubble(ui, &m, time),
+                        RowKind::Message(m, time) => bubble(ui, &m, time, picker),
                     }}
                 </For>
             </ol>
@@ -194,7 +199,11 @@ fn rows(ui: Ui, list: &[MessageView]) -> Vec<Row> {
             m.read_by().len(),
             m.delivered_unread().len(),
             m.card.as_ref().map(super::cards::key).unwrap_or_default()
-        ) + &m
+        ) + if m.recorded.is_some() {
+            ":recorded"
+        } else {
+            ""
+        } + &m
             .files
             .iter()
             .map(|f| format!(":{:?}{}", f.state, f.done))
@@ -207,17 +216,17 @@ fn rows(ui: Ui, list: &[MessageView]) -> Vec<Row> {
     out
 }
 
-fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
+fn bubble(ui: Ui, m: &MessageView, time: String, picker: super::record::Picker) -> AnyView {
     if m.kind == "notice" {
         return view! { <li class="notice">{m.body.clone()}</li> }.into_any();
     }
     if matches!(m.kind.as_str(), "appointment" | "question" | "card_update") {
         return super::cards::row(ui, m, time);
     }
-    if m.kind == "check_in_plan" {
+    if m.kind == "check_in_plan" || m.kind == "record" {
         // A plan made or changed: a card in the middle, like a notice, with who did it.
         return view! {
-            <li class="plan-card">
+            <li class="plan-card" class:record-line=m.kind == "record">
                 <span class="sender">{m.sender_name.clone()}</span>
                 <p class="text">{m.body.clone()}</p>
                 <span class="meta"><time>{time}</time></span>
@@ -229,13 +238,16 @@ fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
     let sender = m.sender_name.clone();
     let files = super::files::file_list(ui, &m.files);
     let has_text = !body.is_empty();
+    let pick = (m.kind == "message").then(|| super::record::pick_box(ui, picker, m));
+    let recorded = super::record::mark(ui, m.recorded.as_ref());
     if !m.mine {
         return view! {
             <li class="bubble theirs">
+                {pick}
                 <span class="sender">{sender}</span>
                 <Show when=move || has_text><p class="text">{body.clone()}</p></Show>
                 {files}
-                <span class="meta"><time>{time}</time></span>
+                <span class="meta"><time>{time}</time>{recorded}</span>
             </li>
         }
         .into_any();
@@ -268,9 +280,10 @@ fn bubble(ui: Ui, m: &MessageView, time: String) -> AnyView {
     let planned_id = m.id.clone();
     view! {
         <li class="bubble mine" class:queued=queued class:failed=failed data-state=m.state_name()>
+            {pick}
             <Show when=move || has_text><p class="text">{body.clone()}</p></Show>
             {files}
-            <span class="meta"><time>{time}</time>" · "<span class="state">{state}</span></span>
+            <span class="meta"><time>{time}</time>" · "<span class="state">{state}</span>{recorded}</span>
             <Show when=move || planned>
                 {
                     let message = planned_id.clone();

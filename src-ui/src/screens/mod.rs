@@ -21,6 +21,7 @@ mod home;
 mod link;
 mod lock;
 mod plan;
+mod record;
 mod settings;
 mod timeline;
 mod welcome;

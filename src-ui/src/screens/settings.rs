@@ -80,6 +80,9 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                 <p id="previews-hint" class="hint">{ui.text(K::PreviewsHint)}</p>
                 <PinSettings />
                 <super::devices::DevicesSection />
+                <Show when=move || ui.is_staff()>
+                    <super::record::RecordsList />
+                </Show>
                 <h3>{ui.text(K::MyCode)}</h3>
                 <p class="code" id="my-code">{fingerprint}</p>
                 <h3>{ui.text(K::SafetyCodes)}</h3>

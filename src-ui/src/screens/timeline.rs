@@ -284,18 +284,19 @@ fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
         tick += DAY_MS;
     }
     let every = if ticks.len() > 8 { 2 } else { 1 };
-    let ticks = ticks
+    // One path for all tick marks; labels only where they fit.
+    let tick_marks: String = ticks
+        .iter()
+        .map(|(xx, _)| format!("M{xx} {plot_bottom}v4"))
+        .collect();
+    let labels = ticks
         .into_iter()
-        .enumerate()
-        .map(|(i, (xx, label))| {
-            view! {
-                <line x1=xx x2=xx y1=plot_bottom y2=plot_bottom + 4 stroke="#7a8594" />
-                <Show when=move || i % every == 0>
-                    <text x=xx y=plot_bottom + 26 text-anchor="middle" class="axis">{label.clone()}</text>
-                </Show>
-            }
+        .step_by(every)
+        .map(|(xx, label)| {
+            view! { <text x=xx y=plot_bottom + 26 text-anchor="middle" class="axis">{label}</text> }
         })
         .collect_view();
+    let ticks = view! { <path d=tick_marks stroke="#7a8594" />{labels} };
     let events = v
         .events
         .iter()
@@ -337,21 +338,37 @@ fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
             view! { <polyline class="week" points=points.join(" ") fill="none" stroke="#1f5faf" stroke-width="2" /> }
         })
         .collect_view();
-    let missed = v
+    // A few paths rather than an element per slot: two years are ~1,500 points, and an
+    // element each made the drawing ~20x slower than the goal (docs/benchmarks.md).
+    let missed_marks: String = v
         .missed
         .iter()
-        .map(|&m| {
-            let xx = x(m);
-            view! { <line class="missed" x1=xx x2=xx y1=plot_bottom + 6 y2=plot_bottom + 13 stroke="#6b7685" stroke-width="2" /> }
-        })
-        .collect_view();
-    let points = v
-        .points
-        .iter()
-        .map(|p| {
-            let (cx, cy) = (x(p.slot_ms), y(f64::from(p.score)));
-            let fill = if p.late { "#ffffff" } else { score_colour(p.score) };
-            view! { <circle class="point" class:late=p.late cx=cx cy=cy r="4.5" fill=fill stroke="#1b1f24" stroke-width="1.2" data-score=p.score /> }
+        .map(|&m| format!("M{} {}v7", x(m), plot_bottom + 6))
+        .collect();
+    let missed = (!v.missed.is_empty()).then(|| {
+        view! { <path class="missed" d=missed_marks data-n=v.missed.len() stroke="#6b7685" stroke-width="2" /> }
+    });
+    // Answers grouped by (score, late): each group one path of circles drawn with two arcs.
+    let mut groups: Vec<(u8, bool, String, usize)> = Vec::new();
+    for p in &v.points {
+        let at = format!(
+            "M{} {}m-4.5 0a4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0-9 0",
+            x(p.slot_ms),
+            y(f64::from(p.score))
+        );
+        match groups.iter_mut().find(|g| g.0 == p.score && g.1 == p.late) {
+            Some(g) => {
+                g.2.push_str(&at);
+                g.3 += 1;
+            }
+            None => groups.push((p.score, p.late, at, 1)),
+        }
+    }
+    let points = groups
+        .into_iter()
+        .map(|(score, late, d, n)| {
+            let fill = if late { "#ffffff" } else { score_colour(score) };
+            view! { <path class="points" class:late=late d=d fill=fill stroke="#1b1f24" stroke-width="1.2" data-score=score data-n=n /> }
         })
         .collect_view();
     let mean = {
@@ -391,28 +408,37 @@ fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
     }
 }
 
+/// The answers as a table, for screen readers and for reading exact values. Its rows are
+/// made when it is opened: two years are ~1,500 rows, too many to build on every drawing.
 fn table(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
     let lang = ui.lang.get_untracked();
-    let rows = v
-        .points
-        .iter()
-        .rev()
-        .map(|p| {
-            let when = format::moment(lang, &format::local(p.slot_ms));
-            let late = if p.late { t(lang, K::Yes) } else { "" };
-            view! {
-                <tr>
-                    <td>{when}</td>
-                    <td class="score">{face(p.score, 18)}" "{p.score}" "{t(lang, score_text(p.score))}</td>
-                    <td>{p.tags.join(", ")}</td>
-                    <td>{p.note.clone().unwrap_or_default()}</td>
-                    <td>{late}</td>
-                </tr>
-            }
+    let open = RwSignal::new(false);
+    let points = v.points.clone();
+    let rows = move || {
+        open.get().then(|| {
+            points
+                .iter()
+                .rev()
+                .map(|p| {
+                    let when = format::moment(lang, &format::local(p.slot_ms));
+                    let late = if p.late { t(lang, K::Yes) } else { "" };
+                    view! {
+                        <tr>
+                            <td>{when}</td>
+                            <td class="score">{face(p.score, 18)}" "{p.score}" "{t(lang, score_text(p.score))}</td>
+                            <td>{p.tags.join(", ")}</td>
+                            <td>{p.note.clone().unwrap_or_default()}</td>
+                            <td>{late}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
         })
-        .collect_view();
+    };
     view! {
-        <details class="answers">
+        <details class="answers" on:toggle=move |ev| {
+            open.set(event_target::<web_sys::Element>(&ev).has_attribute("open"));
+        }>
             <summary>{t(lang, K::ShowTable)}</summary>
             <table id="answers-table">
                 <thead><tr>

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("v5.sql"),
     include_str!("v6.sql"),
     include_str!("v7.sql"),
+    include_str!("v8.sql"),
 ];
 
 /// Opens (creating if needed) the encrypted database and brings it to the newest schema.

@@ -110,17 +110,28 @@ fn to_row((r, local_path): (FileRowRaw, Option<String>)) -> Result<FileRow, Clie
     })
 }
 
-/// The files of a message, in order.
-pub(crate) fn of_message(conn: &Connection, message: &str) -> Result<Vec<FileView>, ClientError> {
+/// The files of a message with what the engine knows of each, in order.
+pub(crate) fn rows_of_message(
+    conn: &Connection,
+    message: &str,
+) -> Result<Vec<FileRow>, ClientError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM files WHERE message_id = ?1 ORDER BY position"
     ))?;
     let rows = stmt.query_map([message], row)?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(to_row(r?)?.view);
+        out.push(to_row(r?)?);
     }
     Ok(out)
+}
+
+/// The files of a message, in order.
+pub(crate) fn of_message(conn: &Connection, message: &str) -> Result<Vec<FileView>, ClientError> {
+    Ok(rows_of_message(conn, message)?
+        .into_iter()
+        .map(|r| r.view)
+        .collect())
 }
 
 pub(crate) fn get(conn: &Connection, blob: &BlobId) -> Result<Option<FileRow>, ClientError> {

@@ -8,6 +8,7 @@ mod devices;
 mod envelopes;
 mod invitations;
 mod links;
+mod records;
 mod scheduled;
 mod session;
 mod threads;
@@ -85,6 +86,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/links/preview", post(links::preview::<S>))
         .route("/v1/links/accept", post(links::accept::<S>))
         .route("/v1/links/{id}/claim", post(links::claim::<S>))
+        .route("/v1/threads/{id}/records", post(records::audit_record::<S>))
+        .route("/v1/admin/audit", get(records::audit_log::<S>))
         .route("/v1/blobs", post(blobs::create::<S>))
         .route("/v1/blobs/policy", get(blobs::policy::<S>))
         .route(

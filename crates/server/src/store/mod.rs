@@ -321,6 +321,9 @@ pub trait Store: BlobIndex + Clone + Send + Sync + 'static {
 
     /// Appends to the audit log (never updated or deleted).
     fn audit(&self, entry: &AuditEntry) -> impl Future<Output = R<()>> + Send;
+    /// Appends unless the tenant's log already has a line with this action and subject (a
+    /// device that retries a request it got no answer to). Returns whether it appended.
+    fn audit_once(&self, entry: &AuditEntry) -> impl Future<Output = R<bool>> + Send;
     fn audit_log(
         &self,
         tenant: &TenantId,

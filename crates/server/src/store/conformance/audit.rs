@@ -38,11 +38,34 @@ pub async fn check_audit<S: Store>(store: &S) {
     );
     assert_eq!(
         ok(store.audit_log(&a.id, 1).await, "audit log limit"),
-        vec![e1]
+        vec![e1.clone()]
     );
     assert_eq!(
         ok(store.audit_log(&b.id, 10).await, "other tenant"),
         vec![e3]
+    );
+    // Once per tenant, action and subject: the second try appends nothing; another tenant's
+    // line of the same text does not count.
+    let c = make_tenant(store).await;
+    let once = AuditEntry {
+        tenant: c.id.clone(),
+        action: "record".into(),
+        subject: "thread=t record=r case=1".into(),
+        ..e1.clone()
+    };
+    assert!(ok(store.audit_once(&once).await, "audit once"));
+    assert!(!ok(store.audit_once(&once).await, "audit once again"));
+    let other = AuditEntry {
+        tenant: b.id.clone(),
+        ..once.clone()
+    };
+    assert!(ok(
+        store.audit_once(&other).await,
+        "audit once, other tenant"
+    ));
+    assert_eq!(
+        ok(store.audit_log(&c.id, 10).await, "audit once log"),
+        vec![once]
     );
     assert!(
         ok(

@@ -26,6 +26,26 @@ pub(super) async fn audit(store: &PgStore, entry: &AuditEntry) -> Result<(), Sto
     Ok(())
 }
 
+pub(super) async fn audit_once(store: &PgStore, entry: &AuditEntry) -> Result<bool, StoreError> {
+    let a = entry;
+    let conn = store.conn().await?;
+    let n = execute(
+        &conn,
+        "INSERT INTO audit (tenant, at, actor, action, subject) SELECT $1, $2, $3, $4, $5
+         WHERE NOT EXISTS (SELECT 1 FROM audit WHERE tenant = $1 AND action = $4 AND subject = $5)",
+        &[
+            &a.tenant.as_str(),
+            &a.at_ms,
+            &a.actor.as_ref().map(UserId::as_str),
+            &a.action,
+            &a.subject,
+        ],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(n == 1)
+}
+
 pub(super) async fn audit_log(
     store: &PgStore,
     tenant: &TenantId,

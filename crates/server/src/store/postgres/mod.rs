@@ -622,6 +622,10 @@ impl Store for PgStore {
         audit::audit(self, entry).await
     }
 
+    async fn audit_once(&self, entry: &AuditEntry) -> Result<bool, StoreError> {
+        audit::audit_once(self, entry).await
+    }
+
     async fn audit_log(
         &self,
         tenant: &TenantId,

@@ -21,6 +21,23 @@ pub(super) async fn audit(store: &SqliteStore, entry: &AuditEntry) -> Result<(),
     .await
 }
 
+pub(super) async fn audit_once(
+    store: &SqliteStore,
+    entry: &AuditEntry,
+) -> Result<bool, StoreError> {
+    let a = entry.clone();
+    store.write(move |conn| {
+        let n = conn.execute(
+            "INSERT INTO audit (tenant, at, actor, action, subject) SELECT ?1, ?2, ?3, ?4, ?5
+             WHERE NOT EXISTS (SELECT 1 FROM audit WHERE tenant = ?1 AND action = ?4 AND subject = ?5)",
+            params![a.tenant.as_str(), a.at_ms, a.actor.as_ref().map(|u| u.as_str()), a.action, a.subject],
+        )
+        .map_err(backend)?;
+        Ok(n == 1)
+    })
+    .await
+}
+
 pub(super) async fn audit_log(
     store: &SqliteStore,
     tenant: &TenantId,

@@ -1,0 +1,612 @@
+//! A record as a PDF/A-2u document: the fields § 15 asks for, the participants with their
+//! roles, every message exactly as written (emoji and æøå included) with its Danish time, and
+//! the files listed with their hashes. PDF/A-2u means fonts embedded and every glyph mapped to
+//! its text, so the case system can index it and a reader in 30 years can extract it; krilla
+//! checks that while it writes and refuses to write a document that breaks it.
+//!
+//! Layout is done here, in two steps: [`layout`] breaks the text into lines and pages
+//! (measuring with the same shaping that draws), then [`render`] draws them. Text uses the
+//! bundled DejaVu Sans; emoji use a colour emoji font of the system when there is one (see
+//! [`Fonts::load`]); a character no font has is drawn as "�" but keeps its text.
+
+use std::sync::{Arc, OnceLock};
+
+use krilla::configure::{Configuration, Validator};
+use krilla::geom::{PathBuilder, Point, Size};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use krilla::{Document, SerializeSettings};
+use samtale_ipc::records::RecordPreview;
+
+use crate::checkins::clock;
+
+const DEJAVU: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+
+/// Where colour emoji fonts live on the systems the app runs on; `SAMTALE_EMOJI_FONT` first.
+const EMOJI_FONTS: [&str; 4] = [
+    "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+    "/System/Library/Fonts/Apple Color Emoji.ttc",
+    "C:\\Windows\\Fonts\\seguiemj.ttf",
+    "/system/fonts/NotoColorEmoji.ttf",
+];
+
+/// A4 in points, and the margins.
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const MARGIN: f32 = 56.0;
+const FOOTER_Y: f32 = PAGE_H - 30.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the record could not be written as PDF/A: {0}")]
+    Write(String),
+}
+
+/// One font: its bytes for shaping and krilla's handle for drawing.
+struct Face {
+    data: Arc<Vec<u8>>,
+    index: u32,
+    font: Font,
+    upem: f32,
+}
+
+impl Face {
+    fn new(data: Vec<u8>, index: u32) -> Option<Face> {
+        let data = Arc::new(data);
+        let upem = rustybuzz::Face::from_slice(&data, index)?.units_per_em() as f32;
+        let font = Font::new(krilla::Data::from(data.clone()), index)?;
+        Some(Face {
+            data,
+            index,
+            font,
+            upem,
+        })
+    }
+
+    fn has(&self, c: char) -> bool {
+        rustybuzz::Face::from_slice(&self.data, self.index)
+            .and_then(|f| f.glyph_index(c))
+            .is_some()
+    }
+
+    /// The glyphs of `text` with their advances (in em) and their byte ranges in `text`.
+    fn shape(&self, text: &str) -> Vec<KrillaGlyph> {
+        let Some(face) = rustybuzz::Face::from_slice(&self.data, self.index) else {
+            return Vec::new();
+        };
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.set_direction(rustybuzz::Direction::LeftToRight);
+        buffer.guess_segment_properties();
+        let out = rustybuzz::shape(&face, &[], buffer);
+        let infos = out.glyph_infos();
+        let positions = out.glyph_positions();
+        (0..out.len())
+            .map(|i| {
+                let start = infos[i].cluster as usize;
+                let end = infos[i + 1..]
+                    .iter()
+                    .map(|g| g.cluster as usize)
+                    .find(|&c| c != start)
+                    .unwrap_or(text.len());
+                let p = positions[i];
+                KrillaGlyph::new(
+                    GlyphId::new(infos[i].glyph_id),
+                    p.x_advance as f32 / self.upem,
+                    p.x_offset as f32 / self.upem,
+                    p.y_offset as f32 / self.upem,
+                    p.y_advance as f32 / self.upem,
+                    start..end,
+                    None,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The fonts a record is drawn with.
+pub struct Fonts {
+    text: Face,
+    emoji: Option<Face>,
+}
+
+impl Fonts {
+    /// The bundled text font and the system's colour emoji font, if it has one. Loaded once.
+    pub fn load() -> &'static Fonts {
+        static FONTS: OnceLock<Fonts> = OnceLock::new();
+        FONTS.get_or_init(|| {
+            let emoji = std::env::var("SAMTALE_EMOJI_FONT")
+                .ok()
+                .into_iter()
+                .chain(EMOJI_FONTS.iter().map(|s| (*s).to_owned()))
+                .find_map(|p| std::fs::read(p).ok().and_then(|d| Face::new(d, 0)));
+            Fonts {
+                text: Face::new(DEJAVU.to_vec(), 0).expect("the bundled DejaVu Sans is a font"),
+                emoji,
+            }
+        })
+    }
+
+    /// Whether emoji are drawn as emoji (else as "�", with their text kept).
+    pub fn has_emoji(&self) -> bool {
+        self.emoji.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    Text,
+    Emoji,
+    Missing,
+}
+
+/// Characters that belong to the one before them: joiners, variation selectors, skin tones,
+/// tag characters and combining marks.
+fn joins(c: char) -> bool {
+    matches!(c as u32, 0x200D | 0xFE0E | 0xFE0F | 0x1F3FB..=0x1F3FF | 0xE0020..=0xE007F | 0x0300..=0x036F | 0x20E3)
+}
+
+/// The text split into runs, each drawn with one font.
+fn runs<'t>(fonts: &Fonts, text: &'t str) -> Vec<(Pick, &'t str)> {
+    let mut out: Vec<(Pick, usize, usize)> = Vec::new();
+    for (i, c) in text.char_indices() {
+        let end = i + c.len_utf8();
+        let prev = out.last().map(|r| r.0);
+        let pick = match prev {
+            Some(p) if joins(c) => p,
+            _ => {
+                let emoji_first = c as u32 >= 0x1F000;
+                let in_text = fonts.text.has(c);
+                let in_emoji = fonts.emoji.as_ref().is_some_and(|e| e.has(c));
+                match (in_text, in_emoji) {
+                    (_, true) if emoji_first || !in_text => Pick::Emoji,
+                    (true, _) => Pick::Text,
+                    _ => Pick::Missing,
+                }
+            }
+        };
+        match out.last_mut() {
+            Some(r) if r.0 == pick => r.2 = end,
+            _ => out.push((pick, i, end)),
+        }
+    }
+    out.into_iter().map(|(p, a, b)| (p, &text[a..b])).collect()
+}
+
+/// The glyphs of one run and the face that draws them.
+fn glyphs<'f>(fonts: &'f Fonts, pick: Pick, text: &str) -> (&'f Face, Vec<KrillaGlyph>) {
+    match (pick, &fonts.emoji) {
+        (Pick::Emoji, Some(e)) => (e, e.shape(text)),
+        (Pick::Text, _) | (Pick::Emoji, None) => (&fonts.text, fonts.text.shape(text)),
+        (Pick::Missing, _) => {
+            // The replacement glyph, once per character, each mapped to the character itself.
+            let face = &fonts.text;
+            let shaped = face.shape("\u{FFFD}");
+            let Some(g) = shaped.first() else {
+                return (face, Vec::new());
+            };
+            let list = text
+                .char_indices()
+                .map(|(i, c)| {
+                    let mut g = g.clone();
+                    g.text_range = i..i + c.len_utf8();
+                    g
+                })
+                .collect();
+            (face, list)
+        }
+    }
+}
+
+/// Width of `text` at `size`, in points.
+fn width(fonts: &Fonts, text: &str, size: f32) -> f32 {
+    runs(fonts, text)
+        .into_iter()
+        .map(|(p, t)| {
+            glyphs(fonts, p, t)
+                .1
+                .iter()
+                .map(|g| g.x_advance)
+                .sum::<f32>()
+                * size
+        })
+        .sum()
+}
+
+/// What a page shows: lines of text and rules.
+#[derive(Debug, Clone, PartialEq)]
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        grey: bool,
+        text: String,
+    },
+    Rule {
+        y: f32,
+    },
+}
+
+/// Breaks `text` into lines no wider than `max` points: at spaces, and inside a word only when
+/// the word alone is too wide. Line breaks in the text are kept.
+fn wrap(fonts: &Fonts, text: &str, size: f32, max: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.split('\n') {
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            let candidate = if line.is_empty() {
+                word.to_owned()
+            } else {
+                format!("{line} {word}")
+            };
+            if width(fonts, &candidate, size) <= max {
+                line = candidate;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            // A word wider than the line (a link, a hash) is cut where it has to be.
+            let mut rest = word.to_owned();
+            while width(fonts, &rest, size) > max {
+                let mut cut = String::new();
+                for c in rest.chars() {
+                    cut.push(c);
+                    if width(fonts, &cut, size) > max {
+                        cut.pop();
+                        break;
+                    }
+                }
+                if cut.is_empty() {
+                    break;
+                }
+                rest = rest[cut.len()..].to_owned();
+                lines.push(cut);
+            }
+            line = rest;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Pages of lines, top to bottom.
+struct Pager<'f> {
+    fonts: &'f Fonts,
+    pages: Vec<Vec<Op>>,
+    y: f32,
+}
+
+impl Pager<'_> {
+    fn room(&mut self, needed: f32) {
+        if self.y + needed > FOOTER_Y - 24.0 || self.pages.is_empty() {
+            self.pages.push(Vec::new());
+            self.y = MARGIN;
+        }
+    }
+
+    /// A paragraph at `size`, indented by `indent`, then `after` points of space.
+    fn para(&mut self, text: &str, size: f32, grey: bool, indent: f32, after: f32) {
+        let lead = size * 1.35;
+        for line in wrap(self.fonts, text, size, PAGE_W - 2.0 * MARGIN - indent) {
+            self.room(lead);
+            self.y += lead;
+            if let Some(page) = self.pages.last_mut() {
+                page.push(Op::Text {
+                    x: MARGIN + indent,
+                    y: self.y,
+                    size,
+                    grey,
+                    text: line,
+                });
+            }
+        }
+        self.y += after;
+    }
+
+    fn rule(&mut self) {
+        self.room(12.0);
+        self.y += 8.0;
+        if let Some(page) = self.pages.last_mut() {
+            page.push(Op::Rule { y: self.y });
+        }
+        self.y += 4.0;
+    }
+}
+
+/// "27.11.2026 kl. 14.03", Danish local time.
+pub fn moment_da(utc_ms: i64) -> String {
+    let l = clock::local(utc_ms);
+    format!(
+        "{:02}.{:02}.{} kl. {:02}.{:02}",
+        l.date.day, l.date.month, l.date.year, l.hour, l.minute
+    )
+}
+
+/// "2026-11-27" as "27.11.2026".
+pub fn date_da(iso: &str) -> String {
+    let mut p = iso.split('-');
+    match (p.next(), p.next(), p.next()) {
+        (Some(y), Some(m), Some(d)) => format!("{d}.{m}.{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+/// What a record holds besides the preview.
+pub struct RecordDoc<'a> {
+    pub preview: &'a RecordPreview,
+    pub record: &'a str,
+    pub recorded_at_ms: i64,
+    pub municipality: &'a str,
+}
+
+fn layout(fonts: &Fonts, d: &RecordDoc<'_>) -> Vec<Vec<Op>> {
+    let p = d.preview;
+    let mut pg = Pager {
+        fonts,
+        pages: Vec::new(),
+        y: 0.0,
+    };
+    pg.para("Uddrag af samtale til journal", 16.0, false, 0.0, 6.0);
+    let mut field = |label: &str, value: &str| {
+        pg.para(&format!("{label}: {value}"), 10.5, false, 0.0, 1.0);
+    };
+    field("Kommune", d.municipality);
+    field("Sagsnummer", &p.case_number);
+    field("Titel", &p.title);
+    field("Dokumentdato", &date_da(&p.document_date));
+    if let Some(kle) = &p.kle {
+        field("KLE-nummer", kle);
+    }
+    field(
+        "Journaliseret af",
+        &format!(
+            "{} ({}), {}",
+            p.recorded_by.name,
+            p.recorded_by.role,
+            moment_da(d.recorded_at_ms)
+        ),
+    );
+    let people: Vec<String> = p
+        .participants
+        .iter()
+        .map(|m| format!("{} ({})", m.name, m.role))
+        .collect();
+    field("Deltagere", &people.join(", "));
+    field(
+        "Omfang",
+        &format!("{} beskeder fra Samtale", p.messages.len()),
+    );
+    field("Journal-id", d.record);
+    for m in &p.messages {
+        pg.rule();
+        pg.para(
+            &format!("{} · {} ({})", moment_da(m.sent_at_ms), m.sender, m.role),
+            9.0,
+            true,
+            0.0,
+            2.0,
+        );
+        if !m.text.is_empty() {
+            pg.para(&m.text, 10.5, false, 0.0, 2.0);
+        }
+        for f in &m.files {
+            pg.para(
+                &format!("Fil: {} ({}, {} byte)", f.name, f.mime, f.size),
+                9.0,
+                false,
+                12.0,
+                0.0,
+            );
+            pg.para(
+                &format!("SHA-256 ({}): {}", f.hash_of, f.sha256),
+                8.0,
+                true,
+                12.0,
+                2.0,
+            );
+        }
+    }
+    let total = pg.pages.len();
+    for (i, page) in pg.pages.iter_mut().enumerate() {
+        page.push(Op::Text {
+            x: MARGIN,
+            y: FOOTER_Y,
+            size: 8.0,
+            grey: true,
+            text: format!(
+                "Samtale · sag {} · side {} af {total}",
+                p.case_number,
+                i + 1
+            ),
+        });
+    }
+    pg.pages
+}
+
+fn fill(grey: bool) -> Fill {
+    Fill {
+        paint: krilla::color::luma::Color::new(if grey { 90 } else { 0 }).into(),
+        ..Fill::default()
+    }
+}
+
+/// The record as PDF/A-2u bytes.
+pub fn render(fonts: &Fonts, d: &RecordDoc<'_>) -> Result<Vec<u8>, PdfError> {
+    let settings = SerializeSettings {
+        configuration: Configuration::new_with_validator(Validator::A2_U),
+        ..SerializeSettings::default()
+    };
+    let mut doc = Document::new_with(settings);
+    let l = clock::local(d.recorded_at_ms);
+    let offset_hours = (clock::offset_ms(d.recorded_at_ms) / 3_600_000) as i8;
+    let created = DateTime::new(l.date.year.clamp(0, 9999) as u16)
+        .month(l.date.month as u8)
+        .day(l.date.day as u8)
+        .hour(l.hour as u8)
+        .minute(l.minute as u8)
+        .utc_offset_hour(offset_hours);
+    doc.set_metadata(
+        Metadata::new()
+            .title(format!("{} ({})", d.preview.title, d.preview.case_number))
+            .authors(vec![d.preview.recorded_by.name.clone()])
+            .creator("Samtale".to_owned())
+            .language("da".to_owned())
+            .creation_date(created),
+    );
+    let size = Size::from_wh(PAGE_W, PAGE_H).ok_or_else(|| PdfError::Write("page size".into()))?;
+    for ops in layout(fonts, d) {
+        let mut page = doc.start_page_with(PageSettings::new(size));
+        let mut surface = page.surface();
+        for op in ops {
+            match op {
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    grey,
+                    text,
+                } => {
+                    surface.set_fill(Some(fill(grey)));
+                    let mut at = x;
+                    for (pick, run) in runs(fonts, &text) {
+                        let (face, list) = glyphs(fonts, pick, run);
+                        let advance: f32 = list.iter().map(|g| g.x_advance).sum::<f32>() * size;
+                        surface.draw_glyphs(
+                            Point::from_xy(at, y),
+                            &list,
+                            face.font.clone(),
+                            run,
+                            size,
+                            false,
+                        );
+                        at += advance;
+                    }
+                }
+                Op::Rule { y } => {
+                    let mut pb = PathBuilder::new();
+                    pb.move_to(MARGIN, y);
+                    pb.line_to(PAGE_W - MARGIN, y);
+                    if let Some(path) = pb.finish() {
+                        surface.set_fill(None);
+                        surface.set_stroke(Some(Stroke {
+                            paint: krilla::color::luma::Color::new(200).into(),
+                            width: 0.5,
+                            ..Stroke::default()
+                        }));
+                        surface.draw_path(&path);
+                        surface.set_stroke(None);
+                    }
+                }
+            }
+        }
+        surface.finish();
+        page.finish();
+    }
+    doc.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_split_by_the_font_that_has_it() {
+        let fonts = Fonts::load();
+        let r = runs(fonts, "Hej æøå");
+        assert_eq!(r, vec![(Pick::Text, "Hej æøå")]);
+        // A character no font has is its own run (drawn as the replacement glyph).
+        let r = runs(fonts, "a\u{10FFFD}b");
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[1], (Pick::Missing, "\u{10FFFD}"));
+    }
+
+    #[test]
+    fn lines_fit_and_keep_every_word() {
+        let fonts = Fonts::load();
+        let text = "Jeg har det godt i dag, men i går var det svært at komme op. ".repeat(6)
+            + "https://example.org/en/meget/lang/adresse/uden/mellemrum/der/skal/deles/et/sted";
+        let lines = wrap(fonts, &text, 10.5, 300.0);
+        assert!(lines.len() > 5);
+        assert!(lines.iter().all(|l| width(fonts, l, 10.5) <= 300.0));
+        let joined: String = lines.concat();
+        let squeezed = |s: &str| s.chars().filter(|c| *c != ' ').collect::<String>();
+        assert_eq!(squeezed(&joined), squeezed(&text));
+        // Line breaks in the message stay.
+        assert_eq!(wrap(fonts, "a\nb", 10.5, 300.0), vec!["a", "b"]);
+    }
+
+    fn preview(messages: usize) -> RecordPreview {
+        use samtale_ipc::records::{Participant, RecordedFile, RecordedMessage};
+        use samtale_proto::{EnvelopeId, ThreadId};
+        let person = |name: &str, role: &str| Participant {
+            name: name.into(),
+            role: role.into(),
+        };
+        RecordPreview {
+            thread: ThreadId::from_parts(1, [1; 10]),
+            case_number: "27.12.08-G01-1-26".into(),
+            title: "Samtale om skolen".into(),
+            document_date: "2026-11-27".into(),
+            kle: Some("27.12.08".into()),
+            participants: vec![person("Sara", "sagsbehandler"), person("Mikkel", "ung")],
+            messages: (0..messages)
+                .map(|i| RecordedMessage {
+                    id: EnvelopeId::from_parts(i as u64, [2; 10]),
+                    sender: "Mikkel".into(),
+                    role: "ung".into(),
+                    sent_at_ms: 1_782_900_000_000 + i as i64 * 60_000,
+                    text: format!(
+                        "Besked {i}: Det gik fint 😀 men årsprøven … 👍🏽 {}\nNy linje.",
+                        '\u{10FFFD}'
+                    ),
+                    files: vec![RecordedFile {
+                        name: "plan.pdf".into(),
+                        mime: "application/pdf".into(),
+                        size: 1234,
+                        sha256: "ab".repeat(32),
+                        hash_of: "indhold".into(),
+                    }],
+                })
+                .collect(),
+            recorded_by: person("Sara", "sagsbehandler"),
+        }
+    }
+
+    /// A record of many messages is written as PDF/A-2u (krilla refuses otherwise) over
+    /// several pages, each with its footer.
+    #[test]
+    fn a_long_record_is_valid_pdf_a_over_several_pages() {
+        let p = preview(120);
+        let doc = RecordDoc {
+            preview: &p,
+            record: "R1",
+            recorded_at_ms: 1_782_900_000_000,
+            municipality: "Aarhus Kommune",
+        };
+        let pages = layout(Fonts::load(), &doc);
+        assert!(pages.len() > 3, "{} pages", pages.len());
+        let footers = pages
+            .iter()
+            .filter(|ops| {
+                ops.iter().any(|o| matches!(o, Op::Text { text, .. } if text.contains(&format!("af {}", pages.len()))))
+            })
+            .count();
+        assert_eq!(footers, pages.len());
+        let bytes = render(Fonts::load(), &doc).expect("PDF/A");
+        assert!(bytes.starts_with(b"%PDF-"));
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("<pdfaid:part>2</pdfaid:part>"));
+        assert!(text.contains("<pdfaid:conformance>U</pdfaid:conformance>"));
+    }
+
+    #[test]
+    fn danish_dates() {
+        assert_eq!(date_da("2026-11-27"), "27.11.2026");
+        // 2026-07-01 10:00 UTC is 12.00 in Copenhagen (summer time).
+        assert_eq!(moment_da(1_782_900_000_000), "01.07.2026 kl. 12.00");
+    }
+}

@@ -1,0 +1,117 @@
+//! Recording into the case file in the real app. On her laptop Sara presses "Journalisér" in
+//! Mikkel's conversation, ticks two messages, fills in the case number and a title, sees what
+//! will be recorded, and records; her device hands the PDF/A and its metadata to the case
+//! system's import folder, and both messages carry the mark. On his phone Mikkel sees the same
+//! mark. Screenshots go to docs/screenshots/. Runs only with `SAMTALE_APP_TESTS=1`.
+
+use std::time::Duration;
+
+use samtale_client::records::Connector;
+use samtale_proto::api::ThreadKind;
+use samtale_tests::app::{app_binary, capture, settled};
+use samtale_tests::scene::Scene;
+use samtale_tests::webdriver::{Driver, Session};
+
+const T: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
+    if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
+        eprintln!(
+            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
+        );
+        return Ok(());
+    }
+    let scene = Scene::start(&["vejle"], &[])?;
+    let (sara, _) = scene.sara().await?;
+    let (mikkel, me) = scene.mikkel(&sara).await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    sara.send(&thread, "Hej Mikkel. Hvordan gik det med praktikpladsen?")
+        .await?;
+    mikkel.sync().await?;
+    mikkel
+        .send(
+            &thread,
+            "Jeg har fået den! 🎉 Jeg starter på værkstedet mandag.",
+        )
+        .await?;
+    sara.sync().await?;
+    let import = tempfile::tempdir()?;
+    sara.set_record_connector(Some(&Connector::Folder {
+        path: import.path().to_string_lossy().into_owned(),
+    }))?;
+    drop((sara, mikkel));
+
+    let app = app_binary();
+    {
+        let driver = Driver::start(&scene.app_env("sara")).await?;
+        let laptop = Session::new(&driver, &app).await?;
+        laptop.set_size(1280, 800).await?;
+        laptop.click(&laptop.wait(".thread", T).await?).await?;
+        laptop.wait_text("praktikpladsen", T).await?;
+        laptop
+            .click(&laptop.wait("#record-start", T).await?)
+            .await?;
+        for pick in laptop.find_all(".bubble .pick").await? {
+            laptop.click(&pick).await?;
+        }
+        let count = laptop.text(&laptop.wait("#picked-count", T).await?).await?;
+        assert_eq!(count, "2");
+        laptop.click(&laptop.wait("#record-next", T).await?).await?;
+        laptop
+            .type_into(&laptop.wait("#record-case", T).await?, "27.12.08-G01-77-26")
+            .await?;
+        laptop
+            .type_into(
+                &laptop.wait("#record-topic", T).await?,
+                "Praktikplads på værkstedet",
+            )
+            .await?;
+        laptop.wait("#record-messages li", T).await?;
+        laptop.wait_text("Mikkel (ung)", T).await?;
+        settled(&laptop, ".record-dialog").await?;
+        capture(&laptop, "laptop-record-dialog").await?;
+        laptop
+            .click(&laptop.wait("#record-confirm", T).await?)
+            .await?;
+        laptop
+            .wait("#record-result[data-state='delivered']", T)
+            .await?;
+        laptop
+            .click(&laptop.wait("#close-record", T).await?)
+            .await?;
+        laptop.wait(".bubble .recorded", T).await?;
+        let marks = laptop.find_all(".bubble .recorded").await?;
+        assert_eq!(marks.len(), 2, "both picked messages carry the mark");
+        laptop
+            .wait_text("Journaliseret i sag 27.12.08-G01-77-26", T)
+            .await?;
+        settled(&laptop, ".messages").await?;
+        capture(&laptop, "laptop-recorded").await?;
+        laptop.close().await?;
+    }
+    // What the import folder got: the PDF, its XML and JSON.
+    let mut names: Vec<String> = std::fs::read_dir(import.path())?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with(".pdf")));
+
+    let driver = Driver::start(&scene.app_env("mikkel")).await?;
+    let phone = Session::new(&driver, &app).await?;
+    phone.set_size(390, 844).await?;
+    phone.click(&phone.wait(".thread", T).await?).await?;
+    phone.wait(".bubble .recorded", T).await?;
+    phone.wait_text("Journaliseret i sag", T).await?;
+    assert!(
+        phone.find_all("#record-start").await?.is_empty(),
+        "a youth has no Journalisér"
+    );
+    settled(&phone, ".messages").await?;
+    capture(&phone, "phone-recorded-mark").await?;
+    phone.close().await?;
+    Ok(())
+}
