@@ -7,13 +7,17 @@
 //! - Appointment reminders at the times the caseworker chose, once each (the engine keeps
 //!   which were given): "Du har en aftale i Samtale om 1 time", never the title or the place.
 //!
-//! Mobile platforms will schedule these with the notification plugin instead (not yet built).
+//! On a phone the OS suspends an app that is not in front, so the same reminders are handed to
+//! the OS's scheduler ahead of time instead ([`schedule_ahead`], the week ahead from the
+//! engine's `upcoming_notices`), again after every change. That path is compiled and its parts
+//! tested on the desktop, but no mobile build is made on this project's machines yet.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use samtale_client::Client;
+use samtale_client::ahead::UpcomingKind;
 use samtale_client::care::DueCheckIn;
 use samtale_ipc::EVENT;
 use samtale_ipc::views::ClientEvent;
@@ -40,6 +44,57 @@ pub fn appointment_text(minutes_before: u32) -> String {
     format!("Du har en aftale i Samtale {soon}")
 }
 
+/// How far ahead a phone is given its reminders (handed again after every change).
+pub const AHEAD_MS: i64 = 7 * 86_400_000;
+
+/// The notification id of a reminder's key: the same key gives the same id, so handing a
+/// reminder to the OS again replaces it (FNV-1a, kept positive).
+pub fn notice_id(key: &str) -> i32 {
+    let hash = key.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (hash & 0x7fff_ffff) as i32
+}
+
+/// What a reminder says: nothing personal.
+pub fn notice_text(what: UpcomingKind) -> String {
+    match what {
+        UpcomingKind::CheckIn => REMINDER_TEXT.to_owned(),
+        UpcomingKind::Appointment { minutes_before } => appointment_text(minutes_before),
+    }
+}
+
+/// Hands the OS the reminders of the week ahead, replacing those handed before. Mobile only:
+/// the desktop plugin shows a notification at once and ignores the schedule.
+#[cfg_attr(not(mobile), allow(dead_code))]
+fn schedule_ahead<R: Runtime>(app: &AppHandle<R>, client: &Client) {
+    use tauri_plugin_notification::Schedule;
+    let Ok(list) = client.upcoming_notices(AHEAD_MS) else {
+        return;
+    };
+    #[cfg(mobile)]
+    let _ = app.notification().cancel_all();
+    for u in list {
+        let Ok(date) =
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(u.at_ms) * 1_000_000)
+        else {
+            continue;
+        };
+        let _ = app
+            .notification()
+            .builder()
+            .id(notice_id(&u.key))
+            .title("Samtale")
+            .body(notice_text(u.what))
+            .schedule(Schedule::At {
+                date,
+                repeating: false,
+                allow_while_idle: true,
+            })
+            .show();
+    }
+}
+
 /// How often the shell looks for a slot that has opened.
 const EVERY: Duration = Duration::from_secs(30);
 
@@ -53,6 +108,20 @@ pub fn to_remind(due: &[DueCheckIn], reminded: &mut HashSet<(CareId, i64)>) -> V
 }
 
 pub fn run<R: Runtime>(app: AppHandle<R>, client: Arc<Client>) {
+    #[cfg(mobile)]
+    {
+        // The OS keeps the schedule; hand it over now and after every change.
+        let (app, client) = (app.clone(), client.clone());
+        let mut events = client.subscribe();
+        tauri::async_runtime::spawn(async move {
+            schedule_ahead(&app, &client);
+            while events.recv().await.is_ok() {
+                schedule_ahead(&app, &client);
+            }
+        });
+        return;
+    }
+    #[cfg_attr(mobile, allow(unreachable_code))]
     tauri::async_runtime::spawn(async move {
         let mut reminded = HashSet::new();
         let mut tick = tokio::time::interval(EVERY);
@@ -136,6 +205,20 @@ mod tests {
         assert!(to_remind(&[due(1, 100, false)], &mut reminded).is_empty());
         assert_eq!(to_remind(&[due(1, 200, false)], &mut reminded).len(), 1);
         assert!(!REMINDER_TEXT.contains("Hvordan"));
+    }
+
+    /// The same reminder always gets the same positive id; different ones differ.
+    #[test]
+    fn notice_ids_are_stable_and_positive() {
+        let a = notice_id("checkin:P1:1792821600000");
+        assert_eq!(a, notice_id("checkin:P1:1792821600000"));
+        assert!(a >= 0);
+        assert_ne!(a, notice_id("checkin:P1:1792864800000"));
+        assert_eq!(notice_text(UpcomingKind::CheckIn), REMINDER_TEXT);
+        assert_eq!(
+            notice_text(UpcomingKind::Appointment { minutes_before: 60 }),
+            "Du har en aftale i Samtale om 1 time"
+        );
     }
 
     /// How soon, in words, and nothing else.

@@ -26,6 +26,7 @@
 
 mod account;
 pub mod admin;
+pub mod ahead;
 pub mod api;
 pub mod cards;
 pub mod caseload;

@@ -68,8 +68,9 @@ pub fn pick_box(ui: Ui, picker: Picker, m: &MessageView) -> impl IntoView + use<
 /// "Journaliseret 27.11.2026" on a recorded message, with the case and title on hover.
 pub fn mark(ui: Ui, r: Option<&RecordedMark>) -> Option<impl IntoView + use<>> {
     let r = r?;
-    let lang = ui.lang.get_untracked();
-    let day = format::date(lang, &format::local(r.at_ms));
+    // "27.11.2026": the date as the case file writes it.
+    let l = format::local(r.at_ms);
+    let day = format!("{:02}.{:02}.{}", l.day, l.month + 1, l.year);
     let about = format!("{} · {} · {}", r.case_number, r.title, r.by);
     Some(view! {
         <span class="recorded" title=about.clone() aria-label=format!("{} {day}: {about}", ui.tr(K::RecordedMark))>

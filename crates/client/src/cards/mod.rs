@@ -18,7 +18,7 @@
 pub(crate) mod apply;
 pub mod ics;
 pub mod reminders;
-mod store;
+pub(crate) mod store;
 mod views;
 
 use rusqlite::Connection;

@@ -21,7 +21,7 @@ pub mod clock;
 mod export;
 pub mod patterns;
 pub mod schedule;
-mod store;
+pub(crate) mod store;
 pub(crate) mod views;
 
 use rusqlite::params;
