@@ -457,3 +457,64 @@ async fn the_folder_and_https_connectors_deliver_the_record() -> anyhow::Result<
     );
     Ok(())
 }
+
+/// The server's record route, called by hand: only a caseworker member of the conversation
+/// (a youth member and another municipality's caseworker are refused), with a case number that is one short line and nothing else in
+/// the body; a replay writes no second line; only an administrator reads the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_route_refuses_what_it_must() -> anyhow::Result<()> {
+    use reqwest::{Method, StatusCode};
+    use samtale_proto::CareId;
+    use samtale_tests::raw::{Api, id};
+
+    let scene = Scene::start(&["aarhus", "odense"], &[])?;
+    let api = Api {
+        base: scene.url.clone(),
+        http: reqwest::Client::new(),
+    };
+    let sara = api.login("aarhus").await;
+    let youth = api.join(&api.invite(&sara, None).await.server_part).await;
+    let thread = api
+        .thread(&sara, ThreadKind::Youth, vec![youth.user.clone()])
+        .await;
+    let odense = api.login("odense").await;
+    let path = format!("/v1/threads/{thread}/records");
+    let body =
+        |case: &str| serde_json::json!({ "record": id(CareId::from_parts), "case_number": case });
+
+    let refused: Vec<(&str, &str, Option<&str>, String, StatusCode)> = vec![
+        ("a youth", &path, Some(youth.token.as_str()), body("1").to_string(), StatusCode::FORBIDDEN),
+        ("another municipality", &path, Some(odense.token.as_str()), body("1").to_string(), StatusCode::NOT_FOUND),
+        ("no session", &path, None, body("1").to_string(), StatusCode::UNAUTHORIZED),
+        ("an empty case number", &path, Some(sara.token.as_str()), body(" ").to_string(), StatusCode::BAD_REQUEST),
+        ("a case number on two lines", &path, Some(sara.token.as_str()), body("1\n2").to_string(), StatusCode::BAD_REQUEST),
+        ("a case number too long", &path, Some(sara.token.as_str()), body(&"9".repeat(41)).to_string(), StatusCode::BAD_REQUEST),
+        ("content in the body", &path, Some(sara.token.as_str()), serde_json::json!({ "record": id(CareId::from_parts), "case_number": "1", "title": "Samtale om skolen" }).to_string(), StatusCode::BAD_REQUEST),
+        ("not JSON", &path, Some(sara.token.as_str()), "sagsnummer=1".into(), StatusCode::BAD_REQUEST),
+        ("a thread that does not exist", "/v1/threads/nope/records", Some(sara.token.as_str()), body("1").to_string(), StatusCode::NOT_FOUND),
+    ];
+    for (what, path, token, body, expected) in refused {
+        let (status, v) = api.call(Method::POST, path, token, Some(body)).await;
+        assert_eq!(status, expected, "{what}: {v}");
+    }
+    let once = body("27.12.08-G01-5-26");
+    for _ in 0..3 {
+        let (status, v) = api.post(&path, Some(&sara.token), &once).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    }
+    let (admin, _) = scene.staff("admin", "aarhus", "admin", "Admins pc").await?;
+    let log = admin.audit_log(1000).await?;
+    let lines: Vec<_> = log.iter().filter(|l| l.action == "record").collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "one line for a record however often it is sent: {log:?}"
+    );
+    assert_eq!(lines[0].actor.as_ref(), Some(&sara.user));
+    // Nothing of the refused calls reached the log; a caseworker cannot read it.
+    let (status, _) = api
+        .call(Method::GET, "/v1/admin/audit", Some(&sara.token), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    Ok(())
+}
