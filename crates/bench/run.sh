@@ -225,15 +225,18 @@ for step in "${STEPS[@]}"; do
             # own timing of each drawing; tests/app_timeline_draw.rs). APP_PROFILE=debug uses
             # the debug build the tests use instead of a release build.
             bash scripts/build-ui.sh
+            # --workspace and the test run's features throughout: other feature sets would
+            # rebuild the whole app (a quarter of an hour on two cores).
             if [ "${APP_PROFILE:-release}" = release ]; then
-                cargo build --release --features samtale-app/custom-protocol --bin samtale-app
+                cargo build --release --workspace --locked --features samtale-app/custom-protocol --bin samtale-app
                 export SAMTALE_APP_BIN=$BIN/samtale-app
             else
-                cargo build --features samtale-app/custom-protocol --bin samtale-app
+                cargo build --workspace --locked --features samtale-app/custom-protocol --bin samtale-app
             fi
-            cargo build -p samtale-server
+            cargo build --workspace --locked --features samtale-app/custom-protocol --bins
             measure ui-timeline xvfb-run -a -s "-screen 0 1920x1080x24" \
-                cargo test -p samtale-tests --locked --test app_timeline_draw -- --ignored --nocapture
+                cargo test --workspace --locked --features samtale-app/custom-protocol \
+                --test app_timeline_draw -- --ignored --nocapture
             ;;
         profile-throughput)
             # Where the server's CPU goes while it takes envelopes as fast as it can.
