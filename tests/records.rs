@@ -86,6 +86,37 @@ fn smtp(port: u16, ca_file: Option<String>) -> Connector {
     }
 }
 
+/// How many strongly coloured pixels page 1 of `pdf` has when drawn (`pdftoppm`): the text and
+/// rules are black and grey, so these are the colour emoji.
+fn coloured_pixels(pdf: &std::path::Path) -> anyhow::Result<usize> {
+    let dir = tempfile::tempdir()?;
+    let out = Command::new("pdftoppm")
+        .args(["-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(pdf)
+        .arg(dir.path().join("page"))
+        .output()?;
+    anyhow::ensure!(out.status.success(), "pdftoppm failed on {}", pdf.display());
+    // A binary PPM: "P6", width, height, 255, then RGB bytes.
+    let ppm = std::fs::read(dir.path().join("page.ppm"))?;
+    let mut fields = 0;
+    let mut at = 0;
+    while fields < 4 && at < ppm.len() {
+        while at < ppm.len() && ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while at < ppm.len() && !ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields += 1;
+    }
+    Ok(ppm
+        .get(at + 1..)
+        .unwrap_or_default()
+        .chunks_exact(3)
+        .filter(|p| p.iter().max().unwrap_or(&0) - p.iter().min().unwrap_or(&0) > 80)
+        .count())
+}
+
 fn pdftotext(pdf: &std::path::Path) -> anyhow::Result<String> {
     let out = Command::new("pdftotext")
         .args(["-enc", "UTF-8"])
@@ -191,6 +222,8 @@ async fn a_record_reaches_the_case_system_once_and_every_member_sees_the_mark() 
             "the PDF's text lacks {needle:?}:\n{text}"
         );
     }
+    // The emoji are drawn in colour, not left blank.
+    assert!(coloured_pixels(&pdf_path)? > 20, "the emoji are not drawn");
     // The metadata names this PDF by its hash, as JSON and as XML.
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(parts.join(format!("{name}.json")))?)?;

@@ -471,3 +471,59 @@ async fn run(cli: Cli) -> Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    /// clap's own checks of the command line.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+
+    /// Each record command parses and reads its values (an argument named like the global
+    /// `--json` broke `set-connector` with a panic that the check above does not see).
+    #[test]
+    fn the_record_commands_parse() {
+        let cases: [&[&str]; 8] = [
+            &[
+                "set-connector",
+                r#"{"kind":"folder","path":"/srv/journal"}"#,
+            ],
+            &["--json", "set-connector", "none"],
+            &[
+                "record",
+                "T",
+                "--message",
+                "M",
+                "--case-number",
+                "1",
+                "--title",
+                "t",
+            ],
+            &[
+                "--json",
+                "record",
+                "T",
+                "--message",
+                "M",
+                "--case-number",
+                "1",
+                "--title",
+                "t",
+                "--preview",
+            ],
+            &["records"],
+            &["retry-records"],
+            &["save-record", "R", "--dir", "/tmp"],
+            &["--json", "audit-log", "--limit", "5"],
+        ];
+        for args in cases {
+            let argv = ["samtale", "--profile", "/tmp/p"].iter().chain(args);
+            let parsed = super::Cli::try_parse_from(argv);
+            assert!(parsed.is_ok(), "{args:?}: {:?}", parsed.err());
+        }
+    }
+}

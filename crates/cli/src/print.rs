@@ -136,7 +136,12 @@ impl Printer {
             } else {
                 m.sender_name.clone()
             };
-            println!("{who}: {}{marks}", m.body);
+            let recorded = m
+                .recorded
+                .as_ref()
+                .map(|r| format!(" [journaliseret i sag {}]", r.case_number))
+                .unwrap_or_default();
+            println!("{who}: {}{marks}{recorded}", m.body);
         }
         Ok(())
     }

@@ -50,7 +50,7 @@ pub enum RecordCommand {
     /// Set how this device hands records to the case system: a JSON connector
     /// (`{"kind":"smtp",...}`, `{"kind":"folder","path":...}`, `{"kind":"https","url":...}`),
     /// or `none`.
-    SetConnector { json: String },
+    SetConnector { connector: String },
     /// Administrators: the municipality's audit log.
     AuditLog {
         #[arg(long, default_value_t = 1000)]
@@ -134,12 +134,12 @@ pub async fn run(client: &Client, command: RecordCommand, out: &Printer) -> Resu
                     .to_string_lossy(),
             )
         }
-        RecordCommand::SetConnector { json } => {
-            if json.trim() == "none" {
+        RecordCommand::SetConnector { connector } => {
+            if connector.trim() == "none" {
                 client.set_record_connector(None)?;
                 return out.done("no connector");
             }
-            let c: Connector = serde_json::from_str(&json)
+            let c: Connector = serde_json::from_str(&connector)
                 .context("the connector is not valid JSON of a known kind")?;
             client.set_record_connector(Some(&c))?;
             out.done(&c.describe())
