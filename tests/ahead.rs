@@ -41,6 +41,21 @@ fn plan(status: PlanStatus, plan: Option<samtale_proto::CareId>) -> PlanInput {
     }
 }
 
+/// A half-hour meeting at `at` with the default reminders (a day and an hour before).
+fn meeting(id: Option<samtale_proto::CareId>, at: i64, cancelled: bool) -> AppointmentInput {
+    AppointmentInput {
+        appointment: id,
+        title: "Møde".into(),
+        starts_at_ms: at,
+        minutes: 30,
+        place: String::new(),
+        link: None,
+        note: String::new(),
+        reminders: None,
+        cancelled,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_schedules_the_days_ahead_across_the_clock_change() -> anyhow::Result<()> {
     let scene = Scene::start(&["aarhus"], &[])?;
@@ -112,21 +127,8 @@ async fn a_phone_schedules_the_days_ahead_across_the_clock_change() -> anyhow::R
     // and the hour before, both ahead.
     live_at(&sara, SATURDAY + HOUR);
     let monday = SATURDAY + 2 * DAY + 7 * HOUR; // 13.00 UTC = 14.00 in Copenhagen.
-    let meeting = sara
-        .save_appointment(
-            &thread,
-            AppointmentInput {
-                appointment: None,
-                title: "Møde".into(),
-                starts_at_ms: monday,
-                minutes: 30,
-                place: String::new(),
-                link: None,
-                note: String::new(),
-                reminders: None,
-                cancelled: false,
-            },
-        )
+    let booked = sara
+        .save_appointment(&thread, meeting(None, monday, false))
         .await?;
     mikkel.sync().await?;
     let reminders: Vec<(i64, UpcomingKind)> = mikkel
@@ -151,21 +153,8 @@ async fn a_phone_schedules_the_days_ahead_across_the_clock_change() -> anyhow::R
         ]
     );
     // Cancelled: its reminders leave the list.
-    sara.save_appointment(
-        &thread,
-        AppointmentInput {
-            appointment: Some(meeting.id.clone()),
-            title: "Møde".into(),
-            starts_at_ms: monday,
-            minutes: 30,
-            place: String::new(),
-            link: None,
-            note: String::new(),
-            reminders: None,
-            cancelled: true,
-        },
-    )
-    .await?;
+    sara.save_appointment(&thread, meeting(Some(booked.id.clone()), monday, true))
+        .await?;
     mikkel.sync().await?;
     assert!(
         mikkel

@@ -230,6 +230,13 @@ enum Op {
     },
 }
 
+/// Whether `text` is wider than `max`, measuring no more of it than can fit (a line holds far
+/// fewer than 400 characters at any size a record uses).
+fn too_wide(fonts: &Fonts, text: &str, size: f32, max: f32) -> bool {
+    let end = text.char_indices().nth(400).map_or(text.len(), |(i, _)| i);
+    end < text.len() || width(fonts, &text[..end], size) > max
+}
+
 /// Breaks `text` into lines no wider than `max` points: at spaces, and inside a word only when
 /// the word alone is too wide. Line breaks in the text are kept.
 fn wrap(fonts: &Fonts, text: &str, size: f32, max: f32) -> Vec<String> {
@@ -249,24 +256,23 @@ fn wrap(fonts: &Fonts, text: &str, size: f32, max: f32) -> Vec<String> {
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
-            // A word wider than the line (a link, a hash) is cut where it has to be.
-            let mut rest = word.to_owned();
-            while width(fonts, &rest, size) > max {
-                let mut cut = String::new();
+            // A word wider than the line (a link, a hash) is cut where it has to be, measuring
+            // character by character so a huge word costs time in proportion to its length.
+            let mut rest = word;
+            while too_wide(fonts, rest, size, max) {
+                let (mut cut, mut used) = (0usize, 0.0f32);
                 for c in rest.chars() {
-                    cut.push(c);
-                    if width(fonts, &cut, size) > max {
-                        cut.pop();
+                    let w = width(fonts, c.encode_utf8(&mut [0; 4]), size);
+                    if used + w > max && cut > 0 {
                         break;
                     }
+                    used += w;
+                    cut += c.len_utf8();
                 }
-                if cut.is_empty() {
-                    break;
-                }
-                rest = rest[cut.len()..].to_owned();
-                lines.push(cut);
+                lines.push(rest[..cut].to_owned());
+                rest = &rest[cut..];
             }
-            line = rest;
+            line = rest.to_owned();
         }
         lines.push(line);
     }
@@ -535,6 +541,12 @@ mod tests {
         let joined: String = lines.concat();
         let squeezed = |s: &str| s.chars().filter(|c| *c != ' ').collect::<String>();
         assert_eq!(squeezed(&joined), squeezed(&text));
+        // A huge word without spaces is cut into lines (measured a character at a time, so
+        // this takes seconds in a debug build, not minutes).
+        let huge = "x".repeat(60_000);
+        let lines = wrap(fonts, &huge, 10.5, 300.0);
+        assert!(lines.iter().all(|l| width(fonts, l, 10.5) <= 300.0));
+        assert_eq!(lines.concat(), huge);
         // Line breaks in the message stay.
         assert_eq!(wrap(fonts, "a\nb", 10.5, 300.0), vec!["a", "b"]);
     }
