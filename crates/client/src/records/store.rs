@@ -45,6 +45,8 @@ pub(crate) fn insert(tx: &Connection, r: &NewRecord<'_>) -> Result<(), ClientErr
 }
 
 const COLUMNS: &str = "id, thread_id, case_number, title, document_date, recorded_at, messages, state, error, attempts, delivered_at, delivered_to, file_name, pdf, json, xml, audited, next_try";
+/// The same row for a list: the documents left out (empty), so listing reads no PDF.
+const LIST_COLUMNS: &str = "id, thread_id, case_number, title, document_date, recorded_at, messages, state, error, attempts, delivered_at, delivered_to, file_name, x'', '', '', audited, next_try";
 
 fn parse_state(s: &str) -> RecordState {
     match s {
@@ -94,7 +96,7 @@ pub(crate) fn get(conn: &Connection, id: &CareId) -> Result<Option<Stored>, Clie
 /// Every record, newest first (views only: no PDF is read).
 pub(crate) fn list(conn: &Connection) -> Result<Vec<RecordView>, ClientError> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM records ORDER BY recorded_at DESC, id DESC"
+        "SELECT {LIST_COLUMNS} FROM records ORDER BY recorded_at DESC, id DESC"
     ))?;
     let rows = stmt.query_map([], stored)?;
     let mut out = Vec::new();
