@@ -74,7 +74,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         crate::records::preview_record,
         crate::records::record,
         crate::records::records,
-        crate::records::retry_records
+        crate::records::retry_records,
+        crate::records::record_connector,
+        crate::records::save_record_connector
     ]
 }
 

@@ -1,9 +1,9 @@
 //! The record commands ("Journalisér"): preview what a record will hold, record, list records,
-//! try the undelivered ones again. One line each into the engine.
+//! try the undelivered ones again, see and set where records go. One line each into the engine.
 
-use samtale_client::records::{RecordPreview, RecordView};
+use samtale_client::records::{ConnectorSettings, RecordPreview, RecordView};
 use samtale_ipc::IpcError;
-use samtale_ipc::records::commands::RecordArgs;
+use samtale_ipc::records::commands::{RecordArgs, SaveConnectorArgs};
 use tauri::State;
 
 use crate::shell::Shell;
@@ -28,4 +28,19 @@ pub async fn records(shell: State<'_, Shell>) -> Res<Vec<RecordView>> {
 #[tauri::command]
 pub async fn retry_records(shell: State<'_, Shell>) -> Res<Vec<RecordView>> {
     Ok(shell.client()?.retry_records().await?)
+}
+
+#[tauri::command]
+pub async fn record_connector(shell: State<'_, Shell>) -> Res<ConnectorSettings> {
+    Ok(shell.client()?.record_connector_settings()?)
+}
+
+#[tauri::command]
+pub async fn save_record_connector(
+    shell: State<'_, Shell>,
+    args: SaveConnectorArgs,
+) -> Res<ConnectorSettings> {
+    Ok(shell
+        .client()?
+        .save_record_connector(args.connector, args.keep_secret)?)
 }

@@ -154,6 +154,11 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
         .await?;
     }
     sara.sync().await?;
+    // Where her records go (settings can set it too: tests/app_records.rs).
+    let import = tempfile::tempdir()?;
+    sara.set_record_connector(Some(&samtale_client::records::Connector::Folder {
+        path: import.path().to_string_lossy().into_owned(),
+    }))?;
     // The profiles go to the apps (one process at a time on a database).
     drop(mikkel);
     drop(sara);
@@ -261,6 +266,41 @@ async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(laptop.find_all("#timeline-chart g.event").await?.len(), 2);
+    // The two weeks shown go into the case file: every slot is in what will be recorded.
+    laptop
+        .click(&laptop.wait("#record-period", T).await?)
+        .await?;
+    laptop
+        .type_into(&laptop.wait("#record-case", T).await?, "27.12.08-G01-9-26")
+        .await?;
+    laptop
+        .type_into(
+            &laptop.wait("#record-topic", T).await?,
+            "Smiley-tjek efter skoleskiftet",
+        )
+        .await?;
+    laptop.wait("#record-checkins", T).await?;
+    let shown = laptop.find_all(".record-slot").await?.len();
+    assert!(shown >= 27, "two weeks of two slots a day: {shown}");
+    settled(&laptop, ".record-dialog").await?;
+    capture(&laptop, "laptop-record-period").await?;
+    laptop
+        .click(&laptop.wait("#record-confirm", T).await?)
+        .await?;
+    laptop
+        .wait("#record-result[data-state='delivered']", T)
+        .await?;
+    laptop
+        .click(&laptop.wait("#close-record", T).await?)
+        .await?;
+    let delivered = std::fs::read_dir(import.path())?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".pdf"))
+        .count();
+    assert_eq!(
+        delivered, 1,
+        "the PDF of the period is in the import folder"
+    );
     laptop
         .click(&laptop.wait("#close-timeline", T).await?)
         .await?;

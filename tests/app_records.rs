@@ -2,13 +2,13 @@
 //! Mikkel's conversation, ticks two messages, fills in the case number and a title, sees what
 //! will be recorded, and records; her device hands the PDF/A and its metadata to the case
 //! system's import folder, and both messages carry the mark. On his phone Mikkel sees the same
-//! mark. Screenshots go to docs/screenshots/. Runs only with `SAMTALE_APP_TESTS=1`.
+//! mark. Before that she sets up the import folder in settings. Screenshots go to
+//! docs/screenshots/. Runs only with `SAMTALE_APP_TESTS=1`.
 
 use std::time::Duration;
 
-use samtale_client::records::Connector;
 use samtale_proto::api::ThreadKind;
-use samtale_tests::app::{app_binary, capture, settled};
+use samtale_tests::app::{app_binary, capture, select, settled};
 use samtale_tests::scene::Scene;
 use samtale_tests::webdriver::{Driver, Session};
 
@@ -39,9 +39,6 @@ async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
         .await?;
     sara.sync().await?;
     let import = tempfile::tempdir()?;
-    sara.set_record_connector(Some(&Connector::Folder {
-        path: import.path().to_string_lossy().into_owned(),
-    }))?;
     drop((sara, mikkel));
 
     let app = app_binary();
@@ -49,6 +46,33 @@ async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
         let driver = Driver::start(&scene.app_env("sara")).await?;
         let laptop = Session::new(&driver, &app).await?;
         laptop.set_size(1280, 800).await?;
+        // Where records go, set up in settings: a folder that does not exist is refused with
+        // the reason, the import folder is taken.
+        laptop
+            .click(&laptop.wait("#open-settings", T).await?)
+            .await?;
+        select(&laptop, "#connector-kind", "folder").await?;
+        let path = laptop.wait("#connector-path", T).await?;
+        laptop.type_into(&path, "/ingen/sådan/mappe").await?;
+        laptop
+            .click(&laptop.wait("#connector-save", T).await?)
+            .await?;
+        laptop
+            .wait_text("/ingen/sådan/mappe findes ikke", T)
+            .await?;
+        laptop.clear(&path).await?;
+        laptop
+            .type_into(&path, &import.path().to_string_lossy())
+            .await?;
+        laptop
+            .click(&laptop.wait("#connector-save", T).await?)
+            .await?;
+        laptop.wait("#connector-status.ok", T).await?;
+        settled(&laptop, ".connector-settings").await?;
+        capture(&laptop, "laptop-connector-settings").await?;
+        laptop
+            .click(&laptop.wait("#close-settings", T).await?)
+            .await?;
         laptop.click(&laptop.wait(".thread", T).await?).await?;
         laptop.wait_text("praktikpladsen", T).await?;
         laptop

@@ -614,3 +614,128 @@ async fn two_nodes_on_postgresql_share_files_in_s3() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_municipality_has_its_own_file_limits() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    bootstrap(&storage, "aarhus")?;
+    bootstrap(&storage, "odense")?;
+    // Bad rules are refused with the reason, and nothing is set.
+    for (args, why) in [
+        (&["--types", "pdf"][..], "not a file type"),
+        (
+            &["--types", "application/pdf,Image/*"][..],
+            "not a file type",
+        ),
+        (&["--max-file-mb", "0"][..], "0"),
+        (&["--quota-mb", "0"][..], "0"),
+    ] {
+        let mut all = vec!["file-policy", "--slug", "aarhus"];
+        all.extend_from_slice(args);
+        let err = Server::admin(&storage, &all).expect_err("a bad rule");
+        assert!(err.to_string().contains(why), "{args:?}: {err}");
+    }
+    let err = Server::admin(
+        &storage,
+        &["file-policy", "--slug", "nowhere", "--quota-mb", "5"],
+    )
+    .expect_err("no such municipality");
+    assert!(err.to_string().contains("no municipality"), "{err}");
+    let shown = Server::admin(&storage, &["file-policy", "--slug", "aarhus"])?;
+    assert!(
+        shown.contains("largest file: 100 MB (the server's setting)"),
+        "{shown}"
+    );
+    let shown = Server::admin(
+        &storage,
+        &[
+            "file-policy",
+            "--slug",
+            "aarhus",
+            "--max-file-mb",
+            "2",
+            "--quota-mb",
+            "5",
+            "--types",
+            "application/pdf,image/*",
+        ],
+    )?;
+    assert!(shown.contains("largest file: 2 MB\n"), "{shown}");
+    assert!(shown.contains("types: application/pdf, image/*"), "{shown}");
+
+    let server = Server::start(storage, &[])?;
+    let api = Api {
+        base: server.url(),
+        http: Client::new(),
+    };
+    let sara = api.login("aarhus").await;
+    let youth = api.join(&api.invite(&sara, None).await.server_part).await;
+    let thread = api
+        .thread(&sara, ThreadKind::Youth, vec![youth.user.clone()])
+        .await;
+    let odense = api.login("odense").await;
+    let o_youth = api.join(&api.invite(&odense, None).await.server_part).await;
+    let o_thread = api
+        .thread(&odense, ThreadKind::Youth, vec![o_youth.user.clone()])
+        .await;
+
+    let policy_of = |who: &Actor| {
+        let token = who.token.clone();
+        let api = &api;
+        async move {
+            let (s, v) = api
+                .call(Method::GET, "/v1/blobs/policy", Some(&token), None)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            serde_json::from_value::<BlobPolicy>(v)
+        }
+    };
+    let aarhus = policy_of(&sara).await?;
+    assert_eq!(
+        (
+            aarhus.max_file_bytes,
+            aarhus.free_bytes,
+            aarhus.allowed_types.clone()
+        ),
+        (
+            2_000_000,
+            5_000_000,
+            Some(vec!["application/pdf".to_owned(), "image/*".to_owned()])
+        )
+    );
+    let other = policy_of(&odense).await?;
+    assert_eq!(
+        (other.max_file_bytes, other.allowed_types),
+        (100_000_000, None),
+        "another municipality keeps the server's settings"
+    );
+
+    // A new upload of `size` bytes by `who` in `thread`.
+    let begin = |who: &Actor, thread: &samtale_proto::ThreadId, size: u64| {
+        let (token, body) = (
+            who.token.clone(),
+            create(&id(BlobId::from_parts), thread, size),
+        );
+        let api = &api;
+        async move { api.post("/v1/blobs", Some(&token), &body).await }
+    };
+    // Over Aarhus' own size: refused there, taken in Odense.
+    let too_big = 2_100_000;
+    let (s, v) = begin(&sara, &thread, too_big).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert!(v.to_string().contains("at most 2 MB"), "{v}");
+    let (s, v) = begin(&odense, &o_thread, too_big).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Aarhus' own storage: two files of 1.9 MB fit in 5 MB, a third does not.
+    for expected in [
+        StatusCode::CREATED,
+        StatusCode::CREATED,
+        StatusCode::INSUFFICIENT_STORAGE,
+    ] {
+        let (s, v) = begin(&sara, &thread, 1_900_000).await;
+        assert_eq!(s, expected, "{v}");
+    }
+    assert_eq!(policy_of(&sara).await?.free_bytes, 1_200_000);
+    Ok(())
+}

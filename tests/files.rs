@@ -3,7 +3,9 @@
 //! PDF is nowhere in its data) and the photo's GPS position never leaves her laptop; programs
 //! and files over the limit are refused before anything is sent; a file the server changed is
 //! caught by its hash and not opened; a 50 MB upload survives the server being killed with
-//! SIGKILL halfway and resumes where it stopped.
+//! SIGKILL halfway and resumes where it stopped; a file that grows while it is read is refused
+//! and what went up of it early is taken back; a municipality that takes only PDF files has a
+//! photo refused on the sending device.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use samtale_client::ClientEvent;
 use samtale_client::files::{FileInput, FileState};
 use samtale_proto::api::ThreadKind;
 use samtale_tests::scene::Scene;
-use samtale_tests::{Storage, dir_contains, eventually};
+use samtale_tests::{Server, Storage, dir_contains, eventually};
 use sha2::{Digest, Sha256};
 
 const MARKER: &[u8] = b"FORTROLIGT-MARKER-5531";
@@ -282,16 +284,12 @@ async fn a_large_upload_survives_a_server_killed_halfway() -> anyhow::Result<()>
                 .await
         }
     });
-    // Killed once a few chunks are up.
+    // Killed once a few chunks are up: counted on the server's disk, since the upload begins
+    // while the file is still being encrypted, before the message is queued.
+    let blobs = data_dir(&scene).join("blobs");
     eventually(Duration::from_secs(60), "a few chunks are up", || {
-        let (sara, thread) = (sara.clone(), thread.clone());
-        async move {
-            let list = sara.messages(&thread, 10)?;
-            Ok(list
-                .iter()
-                .flat_map(|m| &m.files)
-                .any(|f| f.done >= 6 << 20))
-        }
+        let blobs = blobs.clone();
+        async move { Ok(walk(&blobs).len() >= 4) }
     })
     .await?;
     scene.server.kill_hard();
@@ -333,6 +331,126 @@ async fn a_large_upload_survives_a_server_killed_halfway() -> anyhow::Result<()>
     assert!(
         Sha256::digest(&got) == Sha256::digest(&big),
         "the 50 MB arrived intact"
+    );
+    Ok(())
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_grows_while_it_is_read_is_refused_and_nothing_is_left() -> anyhow::Result<()> {
+    let scene = Scene::start(&["aarhus"], &[])?;
+    let (sara, _) = scene.sara().await?;
+    let (_mikkel, me) = scene.mikkel(&sara).await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    let work = tempfile::tempdir()?;
+    // A pipe says it is empty, then yields 3 MB: the upload that began from the announced size
+    // is wrong, and the file must not be sent.
+    let fifo = work.path().join("vokser.pdf");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
+    anyhow::ensure!(made.success(), "mkfifo failed");
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo)?;
+            f.write_all(&pdf(3_000_000))
+        }
+    });
+    let err = sara
+        .send_files(&thread, "", vec![FileInput::path(&fifo)])
+        .await
+        .expect_err("a file that changed while it was read");
+    assert!(
+        err.to_string().contains("changed while it was being read"),
+        "{err}"
+    );
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the writer panicked"))??;
+    assert!(sara.messages(&thread, 10)?.is_empty(), "nothing was queued");
+    let left = walk(&data_dir(&scene).join("blobs"));
+    assert!(
+        left.is_empty(),
+        "what went up early was taken back: {left:?}"
+    );
+    let kept = walk(&samtale_client::files::files_dir(
+        &scene.profiles.path().join("sara"),
+    ));
+    assert!(kept.is_empty(), "no encrypted copy is kept: {kept:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_municipality_that_takes_only_pdf_has_a_photo_refused_before_it_is_sent()
+-> anyhow::Result<()> {
+    let scene = Scene::start(&["aarhus"], &[])?;
+    let (sara, _) = scene.sara().await?;
+    let (_mikkel, me) = scene.mikkel(&sara).await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    let work = tempfile::tempdir()?;
+    std::fs::write(work.path().join("IMG_2041.jpg"), photo())?;
+    std::fs::write(work.path().join("plan.pdf"), pdf(3_000))?;
+    // The administrator narrows the types while the server runs; it takes effect at once.
+    let shown = Server::admin(
+        &scene.server.storage,
+        &[
+            "file-policy",
+            "--slug",
+            "aarhus",
+            "--types",
+            "application/pdf",
+        ],
+    )?;
+    assert!(shown.contains("types: application/pdf"), "{shown}");
+    let err = sara
+        .send_files(
+            &thread,
+            "",
+            vec![FileInput::path(work.path().join("IMG_2041.jpg"))],
+        )
+        .await
+        .expect_err("a photo where only PDF is taken");
+    assert!(
+        matches!(err, samtale_client::ClientError::FileRefused(_))
+            && err
+                .to_string()
+                .contains("only these types of file: application/pdf"),
+        "{err}"
+    );
+    assert!(sara.messages(&thread, 10)?.is_empty(), "nothing was queued");
+    assert!(
+        walk(&data_dir(&scene).join("blobs")).is_empty(),
+        "nothing went up"
+    );
+    sent_alone(&sara, &thread, &work.path().join("plan.pdf")).await?;
+    // Back to the server's settings: every type but programs.
+    let shown = Server::admin(
+        &scene.server.storage,
+        &["file-policy", "--slug", "aarhus", "--clear"],
+    )?;
+    assert!(shown.contains("every type but programs"), "{shown}");
+    sent_alone(&sara, &thread, &work.path().join("IMG_2041.jpg")).await?;
+    Ok(())
+}
+
+/// Sends one file without text and checks that it went.
+async fn sent_alone(
+    sara: &samtale_client::Client,
+    thread: &samtale_proto::ThreadId,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let sent = sara
+        .send_files(thread, "", vec![FileInput::path(path)])
+        .await?;
+    anyhow::ensure!(
+        sent.state == samtale_client::views::MessageState::Sent,
+        "{} was not sent: {:?}",
+        path.display(),
+        sent.error
     );
     Ok(())
 }

@@ -5,7 +5,8 @@
 //! number) can be extracted and metadata whose hash names that PDF. Mikkel sees the mark; the
 //! municipality's audit log has one content-free line; the server's data holds none of the
 //! text. Every bad input is refused with nothing stored; the folder and HTTPS connectors
-//! deliver the same three files.
+//! deliver the same three files. A period of Mikkel's smiley check-ins is recorded with every
+//! slot in it, answered, late or missed.
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -70,6 +71,7 @@ fn input(thread: &ThreadId, messages: Vec<EnvelopeId>) -> RecordInput {
         title: TITLE.into(),
         document_date: None,
         kle: Some("27.12.08".into()),
+        checkins: None,
     }
 }
 
@@ -549,5 +551,194 @@ async fn the_audit_route_refuses_what_it_must() -> anyhow::Result<()> {
         .call(Method::GET, "/v1/admin/audit", Some(&sara.token), None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    Ok(())
+}
+
+/// 2026-11-02 00.00 in Copenhagen (a Monday, winter time: UTC+1).
+const MONDAY: i64 = 1_793_574_000_000;
+const HOUR: i64 = 3_600_000;
+
+fn live_at(c: &Client, at: i64) {
+    c.set_clock_shift(at - samtale_tests::now_ms());
+}
+
+/// A period of check-ins goes in whole: the PDF lists every slot (answered, late, missed) with
+/// the score, tags and note; the metadata counts them; Mikkel sees which period was recorded.
+/// A youth cannot record one, nor can a period that is too long or holds no check-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_period_of_check_ins_is_recorded_with_every_slot() -> anyhow::Result<()> {
+    use samtale_client::care::{AnswerInput, PlanInput};
+    use samtale_client::records::CheckInSpan;
+    use samtale_proto::care::{PlanStatus, SlotTime, Weekday};
+
+    let scene = Scene::start(&["aarhus"], &[])?;
+    let (sara, _) = scene.sara().await?;
+    let (mikkel, me) = scene.mikkel(&sara).await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    live_at(&sara, MONDAY - 12 * HOUR);
+    let at = |hour: u8| SlotTime {
+        days: Weekday::ALL.to_vec(),
+        hour,
+        minute: 0,
+    };
+    let plan = sara
+        .save_plan(
+            &thread,
+            PlanInput {
+                plan: None,
+                question: "Hvordan har du det lige nu?".into(),
+                times: vec![at(8), at(20)],
+                window_minutes: 180,
+                tags: vec!["skole".into(), "søvn".into()],
+                note: true,
+                status: PlanStatus::Active,
+            },
+        )
+        .await?
+        .plan;
+    // Monday 08.10: 2, school, a note. Monday 20.00: nothing. Tuesday 08.30: 5. Tuesday 20.00
+    // answered at 23.30, after the window: late.
+    let answers = [
+        (
+            8 * HOUR + 10 * 60_000,
+            2,
+            vec!["skole".to_owned()],
+            Some("Træt efter weekenden"),
+        ),
+        (24 * HOUR + 8 * HOUR + 30 * 60_000, 5, vec![], None),
+        (
+            24 * HOUR + 23 * HOUR + 30 * 60_000,
+            3,
+            vec!["søvn".to_owned()],
+            None,
+        ),
+    ];
+    for (offset, score, tags, note) in answers {
+        live_at(&mikkel, MONDAY + offset);
+        mikkel.sync().await?;
+        mikkel
+            .answer_check_in(AnswerInput {
+                plan: plan.clone(),
+                score,
+                tags,
+                note: note.map(str::to_owned),
+            })
+            .await?;
+    }
+    // Wednesday noon, Sara records Monday and Tuesday.
+    live_at(&sara, MONDAY + 2 * 24 * HOUR + 12 * HOUR);
+    sara.sync().await?;
+    let drop = tempfile::tempdir()?;
+    sara.set_record_connector(Some(&Connector::Folder {
+        path: drop.path().to_string_lossy().into_owned(),
+    }))?;
+    let span = CheckInSpan {
+        from_ms: MONDAY,
+        to_ms: MONDAY + 2 * 24 * HOUR,
+    };
+    let period = RecordInput {
+        title: "Smiley-tjek efter skoleskiftet".into(),
+        checkins: Some(span),
+        ..input(&thread, vec![])
+    };
+    let shown = sara.preview_record(&period).await?;
+    let c = shown
+        .checkins
+        .as_ref()
+        .expect("the period is in the preview");
+    assert_eq!(c.youth, "Mikkel");
+    let scores: Vec<Option<u8>> = c.slots.iter().map(|s| s.score).collect();
+    assert_eq!(
+        scores,
+        [Some(2), None, Some(5), Some(3)],
+        "every slot, in order"
+    );
+    assert_eq!(
+        c.slots.iter().map(|s| s.late).collect::<Vec<_>>(),
+        [false, false, false, true]
+    );
+    assert_eq!(shown.document_date, "2026-11-03", "the period's last day");
+    let r = sara.record(&period).await?;
+    assert_eq!(r.state, RecordState::Delivered, "{:?}", r.error);
+    assert_eq!(r.messages, 0);
+
+    let n = &r.file_name;
+    let pdf = drop.path().join(format!("{n}.pdf"));
+    let text = pdftotext(&pdf)?;
+    for want in [
+        "Smiley-tjek for Mikkel, 02.11.2026–03.11.2026",
+        "3 af 4 tidspunkter besvaret",
+        "02.11.2026 kl. 08.00: 2 (dårligt)",
+        "Træt efter weekenden",
+        "02.11.2026 kl. 20.00: ikke besvaret",
+        "03.11.2026 kl. 20.00: 3 (midt imellem), sent svar 03.11.2026 kl. 23.30",
+        CASE,
+    ] {
+        assert!(
+            text.contains(want),
+            "{want:?} is not in the PDF's text:\n{text}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drop.path().join(format!("{n}.json")))?)?;
+    assert_eq!(json["checkins"]["answered"], 3);
+    assert_eq!(json["checkins"]["missed"], 1);
+    assert_eq!(json["checkins"]["youth"], "Mikkel");
+    let xml = std::fs::read_to_string(drop.path().join(format!("{n}.xml")))?;
+    assert!(xml.contains("answered=\"3\" missed=\"1\""), "{xml}");
+
+    // Mikkel sees the line naming the period.
+    mikkel.sync().await?;
+    let lines: Vec<String> = mikkel
+        .messages(&thread, 50)?
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|t| t.contains("smiley-svar 02.11.2026–03.11.2026")),
+        "{lines:?}"
+    );
+
+    // Refused: a youth recording, a period over a year, a period turned round, one with no
+    // check-in in it; nothing more is kept.
+    let e = mikkel.record(&period).await.expect_err("a youth");
+    assert!(matches!(e, ClientError::Invalid(_)), "{e:?}");
+    for (what, span) in [
+        (
+            "over a year",
+            CheckInSpan {
+                from_ms: MONDAY - 400 * 24 * HOUR,
+                to_ms: MONDAY,
+            },
+        ),
+        (
+            "turned round",
+            CheckInSpan {
+                from_ms: MONDAY,
+                to_ms: MONDAY - 24 * HOUR,
+            },
+        ),
+        (
+            "before the plan",
+            CheckInSpan {
+                from_ms: MONDAY - 30 * 24 * HOUR,
+                to_ms: MONDAY - 20 * 24 * HOUR,
+            },
+        ),
+    ] {
+        let e = sara
+            .record(&RecordInput {
+                checkins: Some(span),
+                ..period.clone()
+            })
+            .await
+            .expect_err(what);
+        assert!(matches!(e, ClientError::Invalid(_)), "{what}: {e:?}");
+    }
+    assert_eq!(sara.records()?.len(), 1);
     Ok(())
 }

@@ -3,7 +3,9 @@
 //! the ceiling), sending a file of `--size-mb` (`Client::send_files`: sniff, encrypt into the
 //! profile, upload in chunks) and receiving it (`Client::save_attachment`: download, hash check,
 //! decrypt into a file), with the peak resident memory of this process (the client) and of the
-//! server during each (`VmHWM`, reset before each step through `/proc/PID/clear_refs`); then
+//! server during each (`VmHWM`, reset before each step through `/proc/PID/clear_refs`, and the
+//! client's resident memory when the step began); the page cache is written out before each
+//! step (`sync`) so that one step's files are not written back during the next; then
 //! `--concurrent` youths upload a file of `--concurrent-mb` each at the same time, for the
 //! server's throughput. Build with `--release`.
 
@@ -39,12 +41,17 @@ pub struct Args {
 
 /// Peak resident memory (`VmHWM`) of `pid` in bytes.
 fn peak_bytes(pid: &str) -> Result<u64> {
+    status_bytes(pid, "VmHWM:")
+}
+
+/// A memory line of `/proc/PID/status` (`VmHWM:`, `VmRSS:`) in bytes.
+fn status_bytes(pid: &str, key: &str) -> Result<u64> {
     let path = format!("/proc/{pid}/status");
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
     let line = text
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .with_context(|| format!("no VmHWM line in {path}"))?;
+        .find(|l| l.starts_with(key))
+        .with_context(|| format!("no {key} line in {path}"))?;
     let kib: u64 = line
         .split_whitespace()
         .nth(1)
@@ -98,23 +105,36 @@ pub async fn run(args: &Args) -> Result<serde_json::Value> {
 struct Step {
     seconds: f64,
     client_peak: u64,
+    /// The client's resident memory when the step began (its peak above this is the step's).
+    client_start: u64,
     server_peak: Option<u64>,
+}
+
+/// Writes the dirty page cache out first, so that an earlier step's files are not written
+/// back to disk during this one (it made the same run vary by half).
+fn settle_disk() -> Result<()> {
+    let ok = std::process::Command::new("sync").status()?.success();
+    ensure!(ok, "sync failed");
+    Ok(())
 }
 
 async fn step<T>(
     server: Option<&str>,
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<(Step, T)> {
+    settle_disk()?;
     reset_peak("self")?;
     if let Some(pid) = server {
         reset_peak(pid)?;
     }
+    let client_start = status_bytes("self", "VmRSS:")?;
     let started = Instant::now();
     let out = work.await?;
     Ok((
         Step {
             seconds: started.elapsed().as_secs_f64(),
             client_peak: peak_bytes("self")?,
+            client_start,
             server_peak: server.map(peak_bytes).transpose()?,
         },
         out,
@@ -150,6 +170,7 @@ async fn measure(args: &Args, password: &str, dir: &Path) -> Result<serde_json::
     write_file(&file, args.size_mb)?;
 
     // The ceiling: age's STREAM over the same bytes, best of two.
+    settle_disk()?;
     let mut raw = f64::MAX;
     for _ in 0..2 {
         let t = Instant::now();
@@ -222,15 +243,17 @@ async fn measure(args: &Args, password: &str, dir: &Path) -> Result<serde_json::
     println!("files: one file of {} MB", args.size_mb);
     println!("  age STREAM alone (encrypt to a sink)     {raw_rate:7.1} MB/s");
     println!(
-        "  send (sniff, encrypt, upload)            {send_rate:7.1} MB/s  ({:.0} % of age)  client peak {:.1} MiB, server peak {}",
+        "  send (sniff, encrypt, upload)            {send_rate:7.1} MB/s  ({:.0} % of age)  client peak {:.1} MiB (+{:.1} over its start), server peak {}",
         100.0 * send_rate / raw_rate,
         mib(send.client_peak),
+        mib(send.client_peak.saturating_sub(send.client_start)),
         server_mib(&send).map_or("-".into(), |m| format!("{m:.1} MiB"))
     );
     println!(
-        "  receive (download, check, decrypt)       {receive_rate:7.1} MB/s  ({:.0} % of age)  client peak {:.1} MiB, server peak {}",
+        "  receive (download, check, decrypt)       {receive_rate:7.1} MB/s  ({:.0} % of age)  client peak {:.1} MiB (+{:.1} over its start), server peak {}",
         100.0 * receive_rate / raw_rate,
         mib(receive.client_peak),
+        mib(receive.client_peak.saturating_sub(receive.client_start)),
         server_mib(&receive).map_or("-".into(), |m| format!("{m:.1} MiB"))
     );
     println!(
@@ -247,8 +270,10 @@ async fn measure(args: &Args, password: &str, dir: &Path) -> Result<serde_json::
         "send_mb_s": send_rate,
         "receive_mb_s": receive_rate,
         "send_client_peak_mib": mib(send.client_peak),
+        "send_client_start_mib": mib(send.client_start),
         "send_server_peak_mib": server_mib(&send),
         "receive_client_peak_mib": mib(receive.client_peak),
+        "receive_client_start_mib": mib(receive.client_start),
         "receive_server_peak_mib": server_mib(&receive),
         "concurrent": args.concurrent,
         "concurrent_mb": args.concurrent_mb,

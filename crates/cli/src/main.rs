@@ -487,7 +487,7 @@ mod tests {
     /// `--json` broke `set-connector` with a panic that the check above does not see).
     #[test]
     fn the_record_commands_parse() {
-        let cases: [&[&str]; 8] = [
+        let cases: [&[&str]; 9] = [
             &[
                 "set-connector",
                 r#"{"kind":"folder","path":"/srv/journal"}"#,
@@ -515,6 +515,18 @@ mod tests {
                 "t",
                 "--preview",
             ],
+            &[
+                "record",
+                "T",
+                "--checkins-from",
+                "2026-11-02",
+                "--checkins-to",
+                "2026-11-03",
+                "--case-number",
+                "1",
+                "--title",
+                "t",
+            ],
             &["records"],
             &["retry-records"],
             &["save-record", "R", "--dir", "/tmp"],
@@ -525,5 +537,20 @@ mod tests {
             let parsed = super::Cli::try_parse_from(argv);
             assert!(parsed.is_ok(), "{args:?}: {:?}", parsed.err());
         }
+        // A period needs both ends.
+        let half = [
+            "samtale",
+            "--profile",
+            "/tmp/p",
+            "record",
+            "T",
+            "--checkins-from",
+            "2026-11-02",
+            "--case-number",
+            "1",
+            "--title",
+            "t",
+        ];
+        assert!(super::Cli::try_parse_from(half).is_err());
     }
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use samtale_client::Client;
 use samtale_client::records::pdf::moment_da;
-use samtale_client::records::{Connector, RecordInput, RecordView};
+use samtale_client::records::{CheckInSpan, Connector, RecordInput, RecordView};
 use samtale_proto::{CareId, EnvelopeId};
 
 use crate::print::Printer;
@@ -17,12 +17,19 @@ use crate::thread_id;
 
 #[derive(Subcommand)]
 pub enum RecordCommand {
-    /// Record messages of a conversation into the case file (Journalisér).
+    /// Record messages of a conversation, and/or a period of its youth's smiley check-ins, into
+    /// the case file (Journalisér).
     Record {
         thread: String,
         /// The messages to record (ids from `messages --json`).
-        #[arg(long = "message", required = true)]
+        #[arg(long = "message")]
         messages: Vec<String>,
+        /// First day (YYYY-MM-DD) of the youth's check-ins to record, with --checkins-to.
+        #[arg(long, requires = "checkins_to")]
+        checkins_from: Option<String>,
+        /// Last day (YYYY-MM-DD, included) of the check-ins to record.
+        #[arg(long, requires = "checkins_from")]
+        checkins_to: Option<String>,
         #[arg(long)]
         case_number: String,
         /// A short description of the topic.
@@ -58,6 +65,22 @@ pub enum RecordCommand {
     },
 }
 
+/// The days `from` to `to` (both included, Danish time) as a period of check-ins.
+fn span_of(from: &str, to: &str) -> Result<CheckInSpan> {
+    use samtale_client::checkins::clock::start_of_day;
+    const DAY_MS: i64 = 86_400_000;
+    // Noon, then the start of that day: a whole Danish day whatever the clock change.
+    let first = start_of_day(crate::care::local_moment(from)?);
+    let last = start_of_day(crate::care::local_moment(to)?);
+    let span = CheckInSpan {
+        from_ms: first,
+        to_ms: start_of_day(last + DAY_MS + DAY_MS / 2),
+    };
+    span.validate()
+        .map_err(|e| anyhow::anyhow!("--checkins-from/--checkins-to: {}", e.0))?;
+    Ok(span)
+}
+
 fn print_records(out: &Printer, list: &[RecordView]) -> Result<()> {
     if out.json {
         return out.json(list);
@@ -90,7 +113,13 @@ pub async fn run(client: &Client, command: RecordCommand, out: &Printer) -> Resu
             date,
             kle,
             preview,
+            checkins_from,
+            checkins_to,
         } => {
+            let checkins = match (checkins_from, checkins_to) {
+                (Some(from), Some(to)) => Some(span_of(&from, &to)?),
+                _ => None,
+            };
             let messages = messages
                 .iter()
                 .map(|m| {
@@ -105,6 +134,7 @@ pub async fn run(client: &Client, command: RecordCommand, out: &Printer) -> Resu
                 title,
                 document_date: date,
                 kle,
+                checkins,
             };
             let _ = client.sync().await;
             if preview {
@@ -145,5 +175,27 @@ pub async fn run(client: &Client, command: RecordCommand, out: &Printer) -> Resu
             out.done(&c.describe())
         }
         RecordCommand::AuditLog { limit } => out.json(&client.audit_log(limit).await?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::span_of;
+
+    /// Whole Danish days, the last one included; a clock change inside is no matter.
+    #[test]
+    fn a_period_is_whole_danish_days() {
+        let monday = 1_793_574_000_000; // 2026-11-02 00.00 in Copenhagen (UTC+1)
+        let span = span_of("2026-11-02", "2026-11-03").expect("two days");
+        assert_eq!(
+            (span.from_ms, span.to_ms),
+            (monday, monday + 2 * 86_400_000)
+        );
+        // Across the change to winter time (25 October): 24 + 25 hours.
+        let across = span_of("2026-10-24", "2026-10-25").expect("over the change");
+        assert_eq!(across.to_ms - across.from_ms, 49 * 3_600_000);
+        assert!(span_of("2026-11-03", "2026-11-02").is_err(), "turned round");
+        assert!(span_of("2025-01-01", "2026-06-30").is_err(), "over a year");
+        assert!(span_of("2026-02-30", "2026-03-02").is_err(), "not a date");
     }
 }

@@ -11,6 +11,8 @@
 
 use std::io::{Read, Write};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use age::secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
@@ -55,18 +57,19 @@ pub struct EncryptedFile {
     pub size: u64,
 }
 
-/// A writer that hashes and counts what passes through it.
+/// A writer that hashes and counts what passes through it. The count is shared so that the
+/// header's length can be read once age has written it.
 struct Hashing<W> {
     inner: W,
     hash: Sha256,
-    count: u64,
+    count: Arc<AtomicU64>,
 }
 
 impl<W: Write> Write for Hashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);
-        self.count += n as u64;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 
@@ -86,7 +89,11 @@ pub struct FileWriter<W: Write> {
     inner: age::stream::StreamWriter<Hashing<W>>,
     key: FileKey,
     plain: u64,
+    header: u64,
 }
+
+/// Plaintext bytes per piece of age's STREAM; each piece adds a 16-byte tag.
+const PIECE: u64 = 64 * 1024;
 
 impl<W: Write> FileWriter<W> {
     /// Starts a file under a new key, its ciphertext going to `output`.
@@ -96,20 +103,30 @@ impl<W: Write> FileWriter<W> {
         let encryptor =
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
                 .map_err(|e| CryptoError::Internal(format!("age could not start: {e}")))?;
+        let count = Arc::new(AtomicU64::new(0));
+        // age writes its header and the payload's nonce here, before any plaintext.
         let inner = encryptor
             .wrap_output(Hashing {
                 inner: output,
                 hash: Sha256::new(),
-                count: 0,
+                count: count.clone(),
             })
             .map_err(io("could not write the encrypted file"))?;
         Ok(FileWriter {
+            header: count.load(Ordering::Relaxed),
             inner,
             key: FileKey(Zeroizing::new(
                 identity.to_string().expose_secret().to_owned(),
             )),
             plain: 0,
         })
+    }
+
+    /// The ciphertext's size once exactly `plain` bytes of plaintext are written: age's header,
+    /// then each 64 KiB piece (at least one) with its 16-byte tag. Lets an upload begin before
+    /// the encryption ends; [`FileWriter::finish`] reports the real size to check against.
+    pub fn size_for(&self, plain: u64) -> u64 {
+        self.header + plain + 16 * plain.div_ceil(PIECE).max(1)
     }
 
     /// Plaintext bytes written so far.
@@ -128,7 +145,7 @@ impl<W: Write> FileWriter<W> {
         Ok(EncryptedFile {
             key: self.key,
             sha256: done.hash.finalize().into(),
-            size: done.count,
+            size: done.count.load(Ordering::Relaxed),
         })
     }
 }
@@ -221,6 +238,20 @@ mod tests {
                 len as u64
             );
             assert_eq!(back, plain);
+        }
+    }
+
+    #[test]
+    fn the_size_is_known_before_the_end() {
+        for len in [0usize, 1, 65_535, 65_536, 65_537, 131_072, 300_000] {
+            let mut cipher = Vec::new();
+            let writer = FileWriter::new(&mut cipher).unwrap();
+            let predicted = writer.size_for(len as u64);
+            let mut writer = writer;
+            writer.write_all(&sample(len)).unwrap();
+            let done = writer.finish().unwrap();
+            assert_eq!(predicted, done.size, "{len} bytes");
+            assert_eq!(done.size, cipher.len() as u64);
         }
     }
 

@@ -3,6 +3,7 @@
 //! case system, the mark every member sees on what was recorded, and how this device reaches
 //! the case system (a connector, set by the municipality's IT on the caseworker's device).
 
+pub use samtale_proto::records::CheckInSpan;
 use samtale_proto::{CareId, EnvelopeId, ThreadId};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,9 @@ pub struct RecordInput {
     /// A KLE number such as `27.12.08`.
     #[serde(default)]
     pub kle: Option<String>,
+    /// A period of the youth's smiley check-ins to record (with the messages, or alone).
+    #[serde(default)]
+    pub checkins: Option<CheckInSpan>,
 }
 
 /// One participant of the recorded conversation.
@@ -66,7 +70,33 @@ pub struct RecordPreview {
     pub kle: Option<String>,
     pub participants: Vec<Participant>,
     pub messages: Vec<RecordedMessage>,
+    /// The youth's check-ins of the chosen period, when one was chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkins: Option<RecordedCheckIns>,
     pub recorded_by: Participant,
+}
+
+/// A period of a youth's smiley check-ins, as the record shows it: every slot of the plan in
+/// the period, answered or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedCheckIns {
+    pub span: CheckInSpan,
+    /// Whose check-ins.
+    pub youth: String,
+    pub slots: Vec<RecordedCheckIn>,
+}
+
+/// One slot: its time, and the answer if one came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedCheckIn {
+    pub slot_ms: i64,
+    /// `None`: not answered.
+    pub answered_at_ms: Option<i64>,
+    /// 1 (very bad) to 5 (very good).
+    pub score: Option<u8>,
+    pub late: bool,
+    pub tags: Vec<String>,
+    pub note: Option<String>,
 }
 
 /// Where a record stands.
@@ -149,6 +179,44 @@ pub enum Connector {
 }
 
 impl Connector {
+    /// The SMTP password or HTTPS token, if one is set.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            Connector::Smtp { password, .. } => password.as_deref(),
+            Connector::Https { token, .. } => token.as_deref(),
+            Connector::Folder { .. } => None,
+        }
+    }
+
+    /// The same connector without its secret, for a screen that must not hold it.
+    pub fn without_secret(mut self) -> Connector {
+        match &mut self {
+            Connector::Smtp { password, .. } => *password = None,
+            Connector::Https { token, .. } => *token = None,
+            Connector::Folder { .. } => {}
+        }
+        self
+    }
+
+    /// Takes `old`'s secret when this one has none and both are of the same kind (settings
+    /// leave a stored password untouched when its field is left empty).
+    pub fn keeping_secret_of(mut self, old: &Connector) -> Connector {
+        match (&mut self, old) {
+            (Connector::Smtp { password, .. }, Connector::Smtp { password: o, .. })
+                if password.as_deref().is_none_or(str::is_empty) =>
+            {
+                password.clone_from(o)
+            }
+            (Connector::Https { token, .. }, Connector::Https { token: o, .. })
+                if token.as_deref().is_none_or(str::is_empty) =>
+            {
+                token.clone_from(o)
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// Where records go, in words for the list of records (no password, no token).
     pub fn describe(&self) -> String {
         match self {
@@ -159,11 +227,32 @@ impl Connector {
     }
 }
 
+/// The connector as the settings screen sees it: never its secret, only whether one is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorSettings {
+    /// The connector without its password or token; `None` when none is set up.
+    pub connector: Option<Connector>,
+    pub has_secret: bool,
+}
+
 pub mod commands {
     //! Command names and arguments for records.
     use serde::{Deserialize, Serialize};
 
-    use super::RecordInput;
+    use super::{Connector, RecordInput};
+
+    /// `()` → `ConnectorSettings`.
+    pub const RECORD_CONNECTOR: &str = "record_connector";
+    /// `{ args: SaveConnectorArgs }` → `ConnectorSettings`.
+    pub const SAVE_RECORD_CONNECTOR: &str = "save_record_connector";
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SaveConnectorArgs {
+        /// `None` removes the connector.
+        pub connector: Option<Connector>,
+        /// An empty password or token keeps the stored one (of the same kind).
+        pub keep_secret: bool,
+    }
 
     /// `{ input }` → `RecordPreview`.
     pub const PREVIEW_RECORD: &str = "preview_record";
@@ -177,5 +266,53 @@ pub mod commands {
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct RecordArgs {
         pub input: RecordInput,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Connector;
+
+    fn smtp(password: Option<&str>) -> Connector {
+        Connector::Smtp {
+            host: "smtp.kommune.dk".into(),
+            port: 587,
+            from: "samtale@kommune.dk".into(),
+            to: "journal@kommune.dk".into(),
+            username: Some("samtale".into()),
+            password: password.map(str::to_owned),
+            ca_file: None,
+            insecure_loopback: false,
+        }
+    }
+
+    fn https(token: Option<&str>) -> Connector {
+        Connector::Https {
+            url: "https://esdh.kommune.dk/intake".into(),
+            token: token.map(str::to_owned),
+            ca_file: None,
+        }
+    }
+
+    #[test]
+    fn the_secret_never_leaves_and_an_empty_field_keeps_it() {
+        assert_eq!(smtp(Some("hemmelig")).without_secret(), smtp(None));
+        assert_eq!(https(Some("t0ken")).without_secret(), https(None));
+        let old = smtp(Some("hemmelig"));
+        assert_eq!(smtp(None).keeping_secret_of(&old), old);
+        assert_eq!(smtp(Some("")).keeping_secret_of(&old), old);
+        // A new password replaces the old one.
+        assert_eq!(smtp(Some("ny")).keeping_secret_of(&old), smtp(Some("ny")));
+        // Another kind takes nothing from the old one.
+        assert_eq!(https(None).keeping_secret_of(&old), https(None));
+        assert_eq!(
+            https(None).keeping_secret_of(&https(Some("t0ken"))),
+            https(Some("t0ken"))
+        );
+        assert_eq!(
+            Connector::Folder { path: "/x".into() }.secret(),
+            None,
+            "a folder has no secret"
+        );
     }
 }

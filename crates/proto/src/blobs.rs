@@ -61,6 +61,41 @@ pub struct BlobPolicy {
     pub chunk_size: u32,
     /// Bytes still free in the municipality's file storage.
     pub free_bytes: u64,
+    /// The types of file the municipality takes, as rules such as `application/pdf` or
+    /// `image/*` ([`type_allowed`]); absent: every type but programs. The server sees only
+    /// ciphertext, so the sending device applies this after finding the type from the content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_types: Option<Vec<String>>,
+}
+
+/// Most rules in a municipality's list of allowed types.
+pub const MAX_TYPE_RULES: usize = 50;
+
+/// Checks one rule of a list of allowed types: a MIME type (`application/pdf`) or a family
+/// (`image/*`), lower case.
+pub fn check_type_rule(rule: &str) -> Result<(), String> {
+    let valid_part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 100
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".+-".contains(&b))
+    };
+    match rule.split_once('/') {
+        Some((family, sub)) if valid_part(family) && (sub == "*" || valid_part(sub)) => Ok(()),
+        _ => Err(format!(
+            "{rule:?} is not a file type: write it like application/pdf or image/*"
+        )),
+    }
+}
+
+/// Whether `mime` is allowed by `rules` (no rules: everything is).
+pub fn type_allowed(rules: Option<&[String]>, mime: &str) -> bool {
+    let Some(rules) = rules else { return true };
+    let family = mime.split_once('/').map_or(mime, |(f, _)| f);
+    rules.iter().any(|r| match r.strip_suffix("/*") {
+        Some(f) => f == family,
+        None => r == mime,
+    })
 }
 
 /// How many chunks `size` bytes take.

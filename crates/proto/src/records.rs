@@ -15,24 +15,61 @@ pub const MAX_RECORD_TITLE_CHARS: usize = 200;
 /// Longest case number, in characters ("27.12.08-G01-1234-26" and the like).
 pub const MAX_CASE_NUMBER_CHARS: usize = 40;
 
-/// "These messages went into case file `case_number` under `title`."
+/// Longest period of check-ins one record may cover, in days.
+pub const MAX_CHECKIN_SPAN_DAYS: i64 = 366;
+
+/// "These messages (and this period of the youth's smiley check-ins) went into case file
+/// `case_number` under `title`."
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordMark {
     pub record: CareId,
     pub case_number: String,
     pub title: String,
-    /// The messages of this conversation that were recorded, oldest first.
+    /// The messages of this conversation that were recorded, oldest first (none when only
+    /// check-ins were).
     pub messages: Vec<EnvelopeId>,
     /// When it was recorded (ms since the Unix epoch).
     pub recorded_at_ms: i64,
+    /// The period of the youth's smiley check-ins that was recorded, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkins: Option<CheckInSpan>,
+}
+
+/// A period of smiley check-ins: the slots from `from_ms` up to (not including) `to_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInSpan {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+impl CheckInSpan {
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let day = 24 * 60 * 60 * 1000;
+        if self.from_ms < 0 || self.to_ms <= self.from_ms {
+            return Err(Invalid(
+                "a period of check-ins runs from a day to a later one".into(),
+            ));
+        }
+        if self.to_ms - self.from_ms > MAX_CHECKIN_SPAN_DAYS * day {
+            return Err(Invalid(format!(
+                "a record covers at most {MAX_CHECKIN_SPAN_DAYS} days of check-ins"
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl RecordMark {
     pub fn validate(&self) -> Result<(), Invalid> {
         check_case_number(&self.case_number)?;
         check_title(&self.title)?;
-        if self.messages.is_empty() {
-            return Err(Invalid("choose at least one message to record".into()));
+        if let Some(span) = &self.checkins {
+            span.validate()?;
+        } else if self.messages.is_empty() {
+            return Err(Invalid(
+                "choose at least one message or a period of check-ins to record".into(),
+            ));
         }
         if self.messages.len() > MAX_RECORD_MESSAGES {
             return Err(Invalid(format!(

@@ -53,6 +53,16 @@ fn wire_snapshots() {
             max_file_bytes: 100_000_000,
             chunk_size: 2 << 20,
             free_bytes: 49_000_000_000,
+            allowed_types: None,
+        }
+    );
+    insta::assert_json_snapshot!(
+        "blob_policy_with_types",
+        BlobPolicy {
+            max_file_bytes: 20_000_000,
+            chunk_size: 2 << 20,
+            free_bytes: 1_000_000_000,
+            allowed_types: Some(vec!["application/pdf".into(), "image/*".into()]),
         }
     );
     let payload = MessagePayload {
@@ -150,4 +160,40 @@ fn received_file_references_are_checked() {
     for bad in [".", "..", "a/b"] {
         assert!(check_file_name(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn type_rules_name_types_or_families() {
+    use samtale_proto::blobs::{check_type_rule, type_allowed};
+    for ok in [
+        "application/pdf",
+        "image/*",
+        "application/vnd.ms-excel",
+        "text/plain",
+    ] {
+        assert!(check_type_rule(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "pdf",
+        "*/*",
+        "image/",
+        "/pdf",
+        "Image/PNG",
+        "image/png;x=1",
+        "a/b/c",
+        "image/ *",
+    ] {
+        assert!(check_type_rule(bad).is_err(), "{bad}");
+    }
+    let rules = vec!["application/pdf".to_owned(), "image/*".to_owned()];
+    assert!(type_allowed(Some(&rules), "application/pdf"));
+    assert!(type_allowed(Some(&rules), "image/jpeg"));
+    assert!(!type_allowed(Some(&rules), "text/plain"));
+    assert!(!type_allowed(Some(&rules), "application/pdfx"));
+    assert!(
+        !type_allowed(Some(&[]), "application/pdf"),
+        "an empty list allows nothing"
+    );
+    assert!(type_allowed(None, "text/plain"), "no list: every type");
 }

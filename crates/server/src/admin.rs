@@ -1,5 +1,5 @@
-//! Bootstrap from the command line: a municipality with its first admin, and staff accounts
-//! (`samtale-server create-tenant`, `add-staff`), and finding the person or device the other
+//! Bootstrap from the command line: a municipality with its first admin, staff accounts and its
+//! own rules for files (`samtale-server create-tenant`, `add-staff`, `file-policy`), and finding the person or device the other
 //! administrative subcommands act on (they then go through `crate::accounts`).
 
 use samtale_proto::api::Role;
@@ -7,7 +7,7 @@ use samtale_proto::{TenantId, UserId};
 
 use crate::auth::now_ms;
 use crate::password;
-use crate::store::{AuditEntry, Store, StoreError, Tenant, User};
+use crate::store::{AuditEntry, FilePolicy, Store, StoreError, Tenant, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -29,6 +29,8 @@ pub enum AdminError {
     NoStaff(String, String),
     #[error("no device has the id {0:?}")]
     NoDevice(String),
+    #[error("{0}")]
+    BadFileRule(String),
     #[error("storage: {0}")]
     Store(StoreError),
 }
@@ -168,4 +170,63 @@ pub async fn add_staff<S: Store>(
         .await
         .map_err(AdminError::Store)?;
     Ok(user)
+}
+
+/// A municipality's own rules for files, if set.
+pub async fn file_policy<S: Store>(
+    store: &S,
+    slug: &str,
+) -> Result<(Tenant, Option<FilePolicy>), AdminError> {
+    let tenant = store
+        .tenant_by_slug(slug)
+        .await
+        .map_err(AdminError::Store)?
+        .ok_or_else(|| AdminError::NoTenant(slug.to_owned()))?;
+    let policy = store
+        .file_policy(&tenant.id)
+        .await
+        .map_err(AdminError::Store)?;
+    Ok((tenant, policy))
+}
+
+/// Sets a municipality's own rules for files (what is `None` follows the server's settings),
+/// or with `None` removes them; each type rule is checked first. Written to the audit log.
+pub async fn set_file_policy<S: Store>(
+    store: &S,
+    slug: &str,
+    policy: Option<FilePolicy>,
+) -> Result<Option<FilePolicy>, AdminError> {
+    let (tenant, _) = file_policy(store, slug).await?;
+    if let Some(p) = &policy {
+        let types = p.allowed_types.as_deref().unwrap_or_default();
+        if types.len() > samtale_proto::blobs::MAX_TYPE_RULES {
+            return Err(AdminError::BadFileRule(format!(
+                "at most {} type rules",
+                samtale_proto::blobs::MAX_TYPE_RULES
+            )));
+        }
+        for rule in types {
+            samtale_proto::blobs::check_type_rule(rule).map_err(AdminError::BadFileRule)?;
+        }
+        if p.max_file_bytes == Some(0) || p.quota_bytes == Some(0) {
+            return Err(AdminError::BadFileRule(
+                "a limit of 0 takes no file; give at least 1 MB".into(),
+            ));
+        }
+    }
+    store
+        .set_file_policy(&tenant.id, policy.as_ref())
+        .await
+        .map_err(AdminError::Store)?;
+    store
+        .audit(&AuditEntry {
+            tenant: tenant.id.clone(),
+            at_ms: now_ms(),
+            actor: None,
+            action: "file_policy.set".into(),
+            subject: format!("tenant={}", tenant.id),
+        })
+        .await
+        .map_err(AdminError::Store)?;
+    Ok(policy)
 }

@@ -139,6 +139,23 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Show a municipality's own rules for files; with options, set them (replacing what was
+    /// set; what is left out follows the server's settings); with --clear, remove them.
+    FilePolicy {
+        #[arg(long)]
+        slug: String,
+        /// Largest file a member may send, in MB.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        max_file_mb: Option<u64>,
+        /// Files the municipality may keep on the server, in MB.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        quota_mb: Option<u64>,
+        /// The types of file allowed, comma-separated, e.g. `application/pdf,image/*`.
+        #[arg(long, value_delimiter = ',')]
+        types: Option<Vec<String>>,
+        #[arg(long, conflicts_with_all = ["max_file_mb", "quota_mb", "types"])]
+        clear: bool,
+    },
 }
 
 /// Whom an administrative command acts on.
@@ -358,8 +375,57 @@ async fn run<S: Store>(store: S, config: &Config, command: Command) -> Result<()
             let user = admin::add_staff(&store, &slug, role, &username, &name, &password).await?;
             println!("added {} {} ({})", role.as_str(), username, user.id);
         }
+        Command::FilePolicy {
+            slug,
+            max_file_mb,
+            quota_mb,
+            types,
+            clear,
+        } => {
+            let asked = max_file_mb.is_some() || quota_mb.is_some() || types.is_some();
+            let policy = if clear {
+                admin::set_file_policy(&store, &slug, None).await?
+            } else if asked {
+                let mb = |n: u64| n.saturating_mul(1_000_000);
+                let policy = samtale_server::store::FilePolicy {
+                    max_file_bytes: max_file_mb.map(mb),
+                    quota_bytes: quota_mb.map(mb),
+                    allowed_types: types
+                        .map(|t| t.into_iter().map(|r| r.trim().to_owned()).collect()),
+                };
+                admin::set_file_policy(&store, &slug, Some(policy)).await?
+            } else {
+                admin::file_policy(&store, &slug).await?.1
+            };
+            print_file_policy(&slug, policy.as_ref(), &config.limits);
+        }
     }
     Ok(())
+}
+
+/// The rules in force for a municipality, its own or the server's.
+fn print_file_policy(
+    slug: &str,
+    own: Option<&samtale_server::store::FilePolicy>,
+    server: &samtale_server::config::Limits,
+) {
+    let own = own.cloned().unwrap_or_default();
+    let source = |set: bool| if set { "" } else { " (the server's setting)" };
+    println!("file rules of {slug}:");
+    println!(
+        "  largest file: {} MB{}",
+        own.max_file_bytes.unwrap_or(server.max_file_bytes) / 1_000_000,
+        source(own.max_file_bytes.is_some())
+    );
+    println!(
+        "  storage: {} MB{}",
+        own.quota_bytes.unwrap_or(server.blob_quota_bytes) / 1_000_000,
+        source(own.quota_bytes.is_some())
+    );
+    match own.allowed_types {
+        Some(t) => println!("  types: {}", t.join(", ")),
+        None => println!("  types: every type but programs (the server's setting)"),
+    }
 }
 
 fn password_from_env() -> Result<String> {

@@ -13,6 +13,7 @@ mod cards;
 mod caseload;
 mod checkin;
 mod compose;
+mod connector;
 mod conversation;
 mod desk;
 mod devices;

@@ -7,7 +7,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use samtale_ipc::records::commands::{PREVIEW_RECORD, RECORD, RECORDS, RETRY_RECORDS, RecordArgs};
-use samtale_ipc::records::{RecordInput, RecordPreview, RecordState, RecordView, RecordedMark};
+use samtale_ipc::records::{
+    CheckInSpan, RecordInput, RecordPreview, RecordState, RecordView, RecordedMark,
+};
 use samtale_ipc::views::MessageView;
 use samtale_proto::{EnvelopeId, ThreadId};
 
@@ -102,8 +104,15 @@ pub fn RecordBar(thread: ThreadId, picker: Picker) -> impl IntoView {
     }
 }
 
+/// The record form. With `span`, a period of the youth's check-ins goes in (from the
+/// timeline), with or without picked messages.
 #[component]
-fn RecordDialog(thread: ThreadId, picker: Picker, open: RwSignal<bool>) -> impl IntoView {
+pub fn RecordDialog(
+    thread: ThreadId,
+    picker: Picker,
+    open: RwSignal<bool>,
+    #[prop(optional)] span: Option<CheckInSpan>,
+) -> impl IntoView {
     let ui = use_ui();
     let case_number = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
@@ -122,6 +131,7 @@ fn RecordDialog(thread: ThreadId, picker: Picker, open: RwSignal<bool>) -> impl 
             title: title.get_untracked(),
             document_date: Some(date.get_untracked()).filter(|d| !d.trim().is_empty()),
             kle: Some(kle.get_untracked()).filter(|k| !k.trim().is_empty()),
+            checkins: span,
         }
     };
     // What will be recorded, once, when the dialog opens (the fields do not change it).
@@ -228,10 +238,40 @@ fn what(ui: Ui, p: &RecordPreview) -> impl IntoView + use<> {
             }
         })
         .collect_view();
+    let checkins = p.checkins.as_ref().map(|c| {
+        let day = |ms: i64| {
+            let l = format::local(ms);
+            format!("{:02}.{:02}.{}", l.day, l.month + 1, l.year)
+        };
+        let answered = c.slots.iter().filter(|s| s.score.is_some()).count();
+        let slots = c
+            .slots
+            .iter()
+            .map(|s| {
+                let when = format::moment(lang, &format::local(s.slot_ms));
+                let got = match s.score {
+                    Some(n) => view! { {super::checkin::face(n, 16)}" "{ui.tr(super::checkin::score_text(n))} }.into_any(),
+                    None => view! { <em>{ui.tr(K::RecordNotAnswered)}</em> }.into_any(),
+                };
+                view! { <li class="record-slot" data-answered=s.score.is_some().to_string()>{when}": "{got}</li> }
+            })
+            .collect_view();
+        view! {
+            <p id="record-checkins"><strong>{format!(
+                "{} {}, {}–{}: ",
+                ui.tr(K::RecordCheckIns),
+                c.youth,
+                day(c.span.from_ms),
+                day(c.span.to_ms - 1)
+            )}</strong>{format!("{answered} {} {}", ui.tr(K::RecordOf), c.slots.len())}" "{ui.tr(K::RecordAnswered)}</p>
+            <ul class="record-slots">{slots}</ul>
+        }
+    });
     view! {
         <section class="record-preview" aria-labelledby="record-what">
             <h3 id="record-what">{ui.tr(K::RecordWhat)}</h3>
             <p><strong>{ui.tr(K::RecordPeople)}": "</strong>{people}</p>
+            {checkins}
             <ol id="record-messages">{items}</ol>
         </section>
     }

@@ -82,6 +82,7 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                 <super::devices::DevicesSection />
                 <Show when=move || ui.is_staff()>
                     <super::record::RecordsList />
+                    <super::connector::ConnectorSettingsForm />
                 </Show>
                 <h3>{ui.text(K::MyCode)}</h3>
                 <p class="code" id="my-code">{fingerprint}</p>

@@ -12,11 +12,13 @@ use samtale_ipc::care::commands::{
 };
 use samtale_ipc::care::{EventInput, EventSource, EventView, Flag, FlagRules, TimelineView};
 use samtale_ipc::commands::Language;
+use samtale_ipc::records::CheckInSpan;
 use samtale_proto::care::EventCategory;
 use samtale_proto::{ThreadId, UserId};
 
 use super::checkin::{face, score_colour, score_text};
 use super::home::js_now;
+use super::record::{Picker, RecordDialog};
 use crate::format;
 use crate::i18n::{K, t};
 use crate::state::{Ui, use_ui};
@@ -156,6 +158,20 @@ pub fn TimelinePanel(
             ));
         });
     };
+    // "Journalisér perioden": the period shown goes into the case file (staff, in the youth's
+    // conversation).
+    let recording = RwSignal::new(false);
+    let record_span: RwSignal<Option<CheckInSpan>> = RwSignal::new(None);
+    let record_thread = thread.clone().filter(|_| staff);
+    let can_record = record_thread.is_some();
+    let record_period = move |_| {
+        let now = js_now();
+        record_span.set(Some(CheckInSpan {
+            from_ms: now - days.get_untracked() * DAY_MS,
+            to_ms: now + 1,
+        }));
+        recording.set(true);
+    };
     let range = move |n: i64, key: K, id: &'static str| {
         view! { <button role="tab" id=id aria-selected=move || (days.get() == n).to_string() on:click=move |_| days.set(n)>{ui.text(key)}</button> }
     };
@@ -175,6 +191,9 @@ pub fn TimelinePanel(
                 </div>
                 <div class="card-actions">
                     <button id="export-csv" type="button" class="ghost" on:click=export>{ui.text(K::ExportCsv)}</button>
+                    <Show when=move || can_record>
+                        <button id="record-period" type="button" class="ghost" on:click=record_period>{ui.text(K::RecordPeriod)}</button>
+                    </Show>
                     <span class="saved" role="status">{move || saved.get()}</span>
                 </div>
                 {move || view.get().map(|v| {
@@ -196,6 +215,11 @@ pub fn TimelinePanel(
                 {move || thread.clone().filter(|_| staff).map(|t| view! { <EventForm thread=t /> })}
             </section>
         </div>
+        {move || {
+            let span = record_span.get().filter(|_| recording.get())?;
+            let thread = record_thread.clone()?;
+            Some(view! { <RecordDialog thread=thread picker=Picker::new() open=recording span=span /> })
+        }}
     }
 }
 

@@ -9,6 +9,7 @@
 //! in the profile; saving it writes a plain copy where the person chose, after checking again
 //! that it is not a program.
 
+mod pipe;
 pub mod sniff;
 pub(crate) mod store;
 pub mod strip;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use samtale_crypto::file::{FileKey, FileWriter};
 use samtale_proto::blobs::{
     FileRef, MAX_BLOBS_PER_MESSAGE, MAX_THUMBNAIL_BYTES, MAX_THUMBNAILS, check_file_name,
+    type_allowed,
 };
 use samtale_proto::{B64, BlobId, EnvelopeId, MessagePayload, PayloadKind, ThreadId};
 
@@ -30,6 +32,7 @@ use crate::views::{ClientEvent, MessageView};
 use sniff::Sniffed;
 
 pub use samtale_ipc::files::{FileState, FileView};
+use transfer::Early;
 pub use transfer::files_dir;
 
 /// Largest file when the server cannot be asked (offline): the server's own default.
@@ -95,9 +98,43 @@ struct Prepared {
     path: PathBuf,
 }
 
+/// The municipality's file rules as the server gave them (`BlobPolicy`).
+struct Rules {
+    max: u64,
+    types: Option<Vec<String>>,
+}
+
+/// A file's ciphertext being written, with how much of it is in the file so far.
+struct Progress {
+    file: std::fs::File,
+    written: tokio::sync::watch::Sender<u64>,
+    count: u64,
+}
+
+impl Write for Progress {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.count += n as u64;
+        self.written.send_replace(self.count);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Checks, cleans and encrypts one file into `dir` (blocking I/O: run off the async threads).
-fn prepare(input: &FileInput, dir: &Path, max: u64) -> Result<Prepared, ClientError> {
+/// A file whose encrypted size is known before it is written is announced on `early`, for its
+/// upload to run beside the encryption.
+fn prepare(
+    input: &FileInput,
+    dir: &Path,
+    rules: &Rules,
+    early: Option<&tokio::sync::mpsc::UnboundedSender<Early>>,
+) -> Result<Prepared, ClientError> {
     let name = input.name()?;
+    let max = rules.max;
     let (mut reader, len) = input.open()?;
     if len > max {
         return Err(ClientError::FileRefused(format!(
@@ -107,14 +144,7 @@ fn prepare(input: &FileInput, dir: &Path, max: u64) -> Result<Prepared, ClientEr
         )));
     }
     let mut head = vec![0u8; sniff::HEAD];
-    let mut got = 0;
-    while got < head.len() {
-        let n = reader.read(&mut head[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
+    let got = read_up_to(&mut reader, &mut head)?;
     head.truncate(got);
     let mime = match sniff::sniff(&head) {
         Sniffed::Program(what) => {
@@ -124,6 +154,12 @@ fn prepare(input: &FileInput, dir: &Path, max: u64) -> Result<Prepared, ClientEr
         }
         Sniffed::Known(mime) => mime,
     };
+    if !type_allowed(rules.types.as_deref(), mime) {
+        return Err(ClientError::FileRefused(format!(
+            "{name} is {mime}; the municipality takes only these types of file: {}",
+            rules.types.as_deref().unwrap_or_default().join(", ")
+        )));
+    }
     let thumbnail = match &input.thumbnail {
         None => None,
         Some(t) if t.len() > MAX_THUMBNAIL_BYTES => {
@@ -143,15 +179,37 @@ fn prepare(input: &FileInput, dir: &Path, max: u64) -> Result<Prepared, ClientEr
     let blob = fresh(BlobId::from_parts);
     std::fs::create_dir_all(dir)?;
     let path = dir.join(format!("{blob}.age"));
-    let out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let (written, watching) = tokio::sync::watch::channel(0u64);
+    // age writes piece by piece (64 KiB and its tag), so no buffer is needed to write well,
+    // and what is counted is in the file for an early upload to read.
+    let out = Progress {
+        file: std::fs::File::create(&path)?,
+        written,
+        count: 0,
+    };
     let result = (|| {
         let mut writer = FileWriter::new(out)?;
+        // A file passed unchanged has a size known now: its upload can begin at once.
+        let predicted = (!strip::changes(mime)).then(|| writer.size_for(len));
+        if let (Some(size), Some(tx)) = (predicted, early) {
+            let _ = tx.send(Early {
+                blob: blob.clone(),
+                size,
+                path: path.clone(),
+                written: watching,
+            });
+        }
         let whole = std::io::Cursor::new(head).chain(reader);
         strip::strip(mime, whole, &mut writer).map_err(|e| {
             ClientError::Invalid(format!("{name} could not be read as {mime}: {e}"))
         })?;
         let size = writer.plain_size();
         let done = writer.finish()?;
+        if predicted.is_some_and(|p| p != done.size) {
+            return Err(ClientError::Invalid(format!(
+                "{name} changed while it was being read; send it again"
+            )));
+        }
         Ok::<_, ClientError>((size, done))
     })();
     let (size, done) = match result {
@@ -219,16 +277,25 @@ impl Client {
             )));
         }
         self.ensure_member(&s, thread).await?;
-        let max = match s.api.blob_policy().await {
-            Ok(p) => p.max_file_bytes,
-            Err(e) if e.is_retryable() => DEFAULT_MAX_FILE,
+        // Offline, the server's default size applies and the types are not narrowed: the
+        // server checks the size again, and cannot see types (it gets only ciphertext).
+        let rules = match s.api.blob_policy().await {
+            Ok(p) => Rules {
+                max: p.max_file_bytes,
+                types: p.allowed_types,
+            },
+            Err(e) if e.is_retryable() => Rules {
+                max: DEFAULT_MAX_FILE,
+                types: None,
+            },
             Err(e) => return Err(e),
         };
         let dir = files_dir(&self.profile);
-        let prepared = tokio::task::spawn_blocking(move || {
+        let (early, starts) = tokio::sync::mpsc::unbounded_channel();
+        let preparing = tokio::task::spawn_blocking(move || {
             let mut done: Vec<Prepared> = Vec::new();
             for f in &files {
-                match prepare(f, &dir, max) {
+                match prepare(f, &dir, &rules, Some(&early)) {
                     Ok(p) => done.push(p),
                     Err(e) => {
                         for p in &done {
@@ -239,9 +306,23 @@ impl Client {
                 }
             }
             Ok(done)
-        })
-        .await
-        .map_err(|e| ClientError::Protocol(format!("preparing the files failed: {e}")))??;
+        });
+        // The upload of each file runs while it is encrypted; what it does not finish, the
+        // outbox's uploader finishes from where the server stands.
+        let (begun, prepared) = tokio::join!(self.upload_early(&s, thread, starts), preparing);
+        let prepared = match prepared
+            .map_err(|e| ClientError::Protocol(format!("preparing the files failed: {e}")))
+            .and_then(|r| r)
+        {
+            Ok(p) => p,
+            Err(e) => {
+                // Nothing is sent: what went up early goes too (else the server's sweep).
+                for b in &begun {
+                    let _ = s.api.cancel_blob(b).await;
+                }
+                return Err(e);
+            }
+        };
         let id = {
             let db = self.db();
             let payload = MessagePayload {
@@ -299,43 +380,55 @@ impl Client {
     }
 
     /// Writes a plain copy of a file into `dir` (fetching it first), under its name or a free
-    /// variant of it; refuses programs. Returns the copy's path.
+    /// variant of it; refuses programs. Returns the copy's path. The copy is decrypted while
+    /// the download runs and given its name only when the ciphertext matched its hash and
+    /// every piece decrypted.
     pub async fn save_attachment(&self, blob: &BlobId, dir: &Path) -> Result<PathBuf, ClientError> {
         let s = self.session()?;
-        let cipher = self.download(&s, blob).await?;
         let row = store::get(&self.db(), blob)?.ok_or(ClientError::NotFound("file"))?;
         let key = FileKey::parse(&row.key)?;
         let name = row.view.name.clone();
-        let dir = dir.to_owned();
-        let blob = blob.clone();
-        tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)?;
-            let tmp = dir.join(format!(".{blob}.samtale-part"));
-            let result = (|| {
-                let out = std::fs::File::create(&tmp)?;
-                let mut out = std::io::BufWriter::new(out);
-                samtale_crypto::file::decrypt_file(std::fs::File::open(&cipher)?, &key, &mut out)
-                    .map_err(|_| ClientError::FileDamaged(name.clone()))?;
-                out.flush()?;
-                drop(out);
-                let mut head = vec![0u8; sniff::HEAD];
-                let n = std::fs::File::open(&tmp)?.read(&mut head)?;
-                if let Sniffed::Program(what) = sniff::sniff(&head[..n]) {
-                    return Err(ClientError::FileRefused(format!(
-                        "{name} is {what}; programs are not opened from Samtale"
-                    )));
-                }
-                let target = free_name(&dir, &name);
-                std::fs::rename(&tmp, &target)?;
-                Ok(target)
-            })();
-            if result.is_err() {
-                let _ = std::fs::remove_file(&tmp);
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{blob}.samtale-part"));
+        let (tee, incoming) = pipe::pipe();
+        let decrypting = {
+            let (tmp, name) = (tmp.clone(), name.clone());
+            tokio::task::spawn_blocking(move || decrypt_to(incoming, &key, &tmp, &name))
+        };
+        let fetched = self.download_teed(&s, blob, Some(tee)).await;
+        let decrypted = decrypting
+            .await
+            .map_err(|e| ClientError::Protocol(format!("saving the file failed: {e}")));
+        let result = match (fetched, decrypted) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) | (Ok(_), Ok(Err(e))) => Err(e),
+            (Ok(_), Ok(Ok(()))) => {
+                let dir = dir.to_owned();
+                let tmp = tmp.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut head = vec![0u8; sniff::HEAD];
+                    let n = std::fs::File::open(&tmp)?.read(&mut head)?;
+                    if let Sniffed::Program(what) = sniff::sniff(&head[..n]) {
+                        return Err(ClientError::FileRefused(format!(
+                            "{name} is {what}; programs are not opened from Samtale"
+                        )));
+                    }
+                    let target = free_name(&dir, &name);
+                    std::fs::rename(&tmp, &target)?;
+                    Ok(target)
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    Err(ClientError::Protocol(format!(
+                        "saving the file failed: {e}"
+                    )))
+                })
             }
-            result
-        })
-        .await
-        .map_err(|e| ClientError::Protocol(format!("saving the file failed: {e}")))?
+        };
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
     }
 
     /// Stops sending a message whose files are still going up: the message, its files here and
@@ -391,6 +484,28 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = input.read(&mut buf[got..])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
+/// Decrypts what `input` yields with `key` into a new file `tmp` (blocking).
+fn decrypt_to(input: impl Read, key: &FileKey, tmp: &Path, name: &str) -> Result<(), ClientError> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(tmp)?);
+    samtale_crypto::file::decrypt_file(input, key, &mut out)
+        .map_err(|_| ClientError::FileDamaged(name.to_owned()))?;
+    out.flush()?;
+    Ok(())
 }
 
 /// The files of a received message, as this device will keep them: each reference checked

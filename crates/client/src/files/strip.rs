@@ -10,6 +10,11 @@
 
 use std::io::{self, Read, Write};
 
+/// Whether [`strip`] may change a file of this type (else it passes it unchanged).
+pub fn changes(mime: &str) -> bool {
+    matches!(mime, "image/jpeg" | "image/png")
+}
+
 /// Copies `input` to `output` without metadata, for the types above; returns false (and copies
 /// unchanged) for other types.
 pub fn strip(mime: &str, input: impl Read, output: impl Write) -> io::Result<bool> {

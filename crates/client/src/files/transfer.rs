@@ -13,6 +13,7 @@ use samtale_proto::BlobId;
 use samtale_proto::blobs::{BlobPolicy, BlobStatus, CHUNK_SHA256_HEADER, CreateBlob, chunk_len};
 use sha2::{Digest, Sha256};
 
+use super::pipe::Tee;
 use super::store;
 use crate::api::Api;
 use crate::engine::{Client, Session};
@@ -50,13 +51,14 @@ impl Api {
         self.send(self.request(Method::GET, &format!("/v1/blobs/{id}")))
             .await
     }
+    /// Uploads chunk `index`; `digest` is its SHA-256 in hex.
     pub(crate) async fn put_chunk(
         &self,
         id: &BlobId,
         index: u32,
         bytes: Vec<u8>,
+        digest: String,
     ) -> Result<BlobStatus, ClientError> {
-        let digest = hex(&Sha256::digest(&bytes));
         self.send(
             self.request(Method::PUT, &format!("/v1/blobs/{id}/chunks/{index}"))
                 .header(CHUNK_SHA256_HEADER, digest)
@@ -88,7 +90,60 @@ pub fn files_dir(profile: &Path) -> PathBuf {
     profile.join("files")
 }
 
+/// A file whose encryption has begun and whose encrypted size is already known, so that its
+/// upload can run beside the encryption.
+pub(super) struct Early {
+    pub blob: BlobId,
+    pub size: u64,
+    pub path: PathBuf,
+    /// How many bytes of the ciphertext are in the file; closed when the writer stops.
+    pub written: tokio::sync::watch::Receiver<u64>,
+}
+
 impl Client {
+    /// Uploads each announced file's chunks as soon as the encryption has written them.
+    /// Best effort: at the first trouble it stops and leaves the rest to the outbox's uploader
+    /// (which asks the server where it stands). Returns the blobs begun on the server.
+    pub(super) async fn upload_early(
+        &self,
+        s: &Session,
+        thread: &samtale_proto::ThreadId,
+        mut starts: tokio::sync::mpsc::UnboundedReceiver<Early>,
+    ) -> Vec<BlobId> {
+        let mut begun = Vec::new();
+        while let Some(early) = starts.recv().await {
+            let req = CreateBlob {
+                id: early.blob.clone(),
+                thread: thread.clone(),
+                size: early.size,
+            };
+            let status = match s.api.create_blob(&req).await.and_then(checked) {
+                Ok(st) => st,
+                Err(e) => {
+                    tracing::info!(error = %e, "a file's upload waits for its encryption to end");
+                    break;
+                }
+            };
+            begun.push(early.blob.clone());
+            let sent = put_chunks(
+                s,
+                &early.blob,
+                &early.path,
+                status,
+                Some(early.written),
+                |_| Ok(()),
+            )
+            .await;
+            if let Err(e) = sent {
+                tracing::info!(error = %e, "a file's upload waits for its encryption to end");
+                break;
+            }
+        }
+        // Let the encryption finish (its announcements go nowhere now).
+        while starts.recv().await.is_some() {}
+        begun
+    }
+
     /// Uploads the files of every message in the outbox, oldest first, then pushes what became
     /// ready. One uploader at a time: a second call while one runs returns at once. A file the
     /// server refuses for good (too big, no longer a member) fails its message, as a refused
@@ -163,7 +218,7 @@ impl Client {
             .clone()
             .ok_or(ClientError::NotFound("the file's encrypted copy"))?;
         // Begun or resumed: the server says how many chunks it has.
-        let mut status = checked(
+        let status = checked(
             s.api
                 .create_blob(&CreateBlob {
                     id: blob.clone(),
@@ -172,24 +227,7 @@ impl Client {
                 })
                 .await?,
         )?;
-        let mut file = std::fs::File::open(&path)?;
-        while !status.complete {
-            let index = status.received;
-            let len = chunk_len(status.size, status.chunk_size, index).ok_or_else(|| {
-                ClientError::Protocol("the server asks past the file's end".into())
-            })?;
-            file.seek(SeekFrom::Start(
-                u64::from(index) * u64::from(status.chunk_size),
-            ))?;
-            let mut chunk = vec![0u8; usize::try_from(len).unwrap_or(0)];
-            file.read_exact(&mut chunk)?;
-            let next = s.api.put_chunk(blob, index, chunk).await?;
-            if next.received <= index && !next.complete {
-                return Err(ClientError::Protocol(
-                    "the server did not take a chunk it asked for".into(),
-                ));
-            }
-            status = checked(next)?;
+        let status = put_chunks(s, blob, Path::new(&path), status, None, |status| {
             let done = (u64::from(status.received) * u64::from(status.chunk_size)).min(status.size);
             store::set_state(&self.db(), blob, FileState::Uploading, done, None)?;
             self.emit(ClientEvent::Transfer {
@@ -198,6 +236,13 @@ impl Client {
                 done,
                 total: status.size,
             });
+            Ok(())
+        })
+        .await?;
+        if !status.complete {
+            return Err(ClientError::Protocol(
+                "the server did not finish a file it had every chunk of".into(),
+            ));
         }
         store::set_state(&self.db(), blob, FileState::Uploaded, row.cipher_size, None)?;
         Ok(())
@@ -210,11 +255,29 @@ impl Client {
         s: &Session,
         blob: &BlobId,
     ) -> Result<PathBuf, ClientError> {
+        self.download_teed(s, blob, None).await
+    }
+
+    /// [`Client::download`], handing every byte of the ciphertext also to `tee` in order (what
+    /// is on disk from an earlier try, then what arrives), and `End` once it matched its hash.
+    /// The hash is taken as the bytes pass, not by reading the file again.
+    pub(crate) async fn download_teed(
+        &self,
+        s: &Session,
+        blob: &BlobId,
+        mut tee: Option<Tee>,
+    ) -> Result<PathBuf, ClientError> {
         let row = store::get(&self.db(), blob)?.ok_or(ClientError::NotFound("file"))?;
         if let Some(p) = &row.local_path
             && (row.view.state == FileState::Local || row.outgoing)
         {
-            return Ok(PathBuf::from(p));
+            let path = PathBuf::from(p);
+            if let Some(mut t) = tee {
+                let mut file = std::fs::File::open(&path)?;
+                feed(&mut file, &mut t, None).await?;
+                t.end().await;
+            }
+            return Ok(path);
         }
         let dir = files_dir(&self.profile);
         std::fs::create_dir_all(&dir)?;
@@ -239,14 +302,35 @@ impl Client {
             .write(true)
             .truncate(false)
             .open(&part_path)?;
-        // Keep whole chunks only.
+        // Keep whole chunks only, and hash (and hand on) what an earlier try left.
         let have = part.metadata()?.len() / chunk;
         part.set_len(have * chunk)?;
+        let mut hash = Sha256::new();
+        part.seek(SeekFrom::Start(0))?;
+        let mut sink = Tee::none();
+        feed(
+            &mut part,
+            tee.as_mut().unwrap_or(&mut sink),
+            Some(&mut hash),
+        )
+        .await?;
         part.seek(SeekFrom::End(0))?;
         store::set_state(&self.db(), blob, FileState::Downloading, have * chunk, None)?;
-        for index in u32::try_from(have).unwrap_or(u32::MAX)..status.chunks {
+        // The next chunk is asked for while this one is written, hashed and handed on.
+        let fetch = |index: u32| {
+            let (api, blob) = (s.api.clone(), blob.clone());
             let want = chunk_len(status.size, status.chunk_size, index).unwrap_or(0);
-            let bytes = s.api.get_chunk(blob, index, want).await?;
+            tokio::spawn(async move { (want, api.get_chunk(&blob, index, want).await) })
+        };
+        let first = u32::try_from(have).unwrap_or(u32::MAX);
+        let mut next = (first < status.chunks).then(|| fetch(first));
+        for index in first..status.chunks {
+            let Some(asked) = next.take() else { break };
+            let (want, got) = asked
+                .await
+                .map_err(|e| ClientError::Offline(format!("a download stopped: {e}")))?;
+            let bytes = got?;
+            next = (index + 1 < status.chunks).then(|| fetch(index + 1));
             if bytes.len() as u64 != want {
                 return Err(ClientError::Offline(format!(
                     "chunk {index} came with {} bytes instead of {want}",
@@ -254,6 +338,10 @@ impl Client {
                 )));
             }
             part.write_all(&bytes)?;
+            hash.update(&bytes);
+            if let Some(t) = tee.as_mut() {
+                t.send(bytes).await;
+            }
             let done = (u64::from(index) + 1) * chunk;
             let done = done.min(status.size);
             store::set_state(&self.db(), blob, FileState::Downloading, done, None)?;
@@ -266,7 +354,7 @@ impl Client {
         }
         part.flush()?;
         drop(part);
-        let digest = samtale_crypto::file::sha256_of(std::fs::File::open(&part_path)?)?;
+        let digest: [u8; 32] = hash.finalize().into();
         if digest != row.sha256 {
             let _ = std::fs::remove_file(&part_path);
             store::set_state(
@@ -279,11 +367,127 @@ impl Client {
             return Err(ClientError::FileDamaged(row.view.name.clone()));
         }
         std::fs::rename(&part_path, &done_path)?;
+        if let Some(t) = tee {
+            t.end().await;
+        }
         let shown = done_path.to_string_lossy().into_owned();
         store::set_local(&self.db(), blob, &shown)?;
         self.emit(ClientEvent::ThreadsChanged {
             threads: vec![row.view.thread.clone()],
         });
         Ok(done_path)
+    }
+}
+
+/// One chunk read from the encrypted file and hashed, ready to go up.
+struct Ready {
+    index: u32,
+    bytes: Vec<u8>,
+    digest: String,
+}
+
+/// Reads and hashes chunk `index` of `file` (waiting, for a file still being written, until
+/// `written` has passed its end).
+async fn ready(
+    file: &mut std::fs::File,
+    status: &BlobStatus,
+    index: u32,
+    written: &mut Option<tokio::sync::watch::Receiver<u64>>,
+) -> Result<Ready, ClientError> {
+    let len = chunk_len(status.size, status.chunk_size, index)
+        .ok_or_else(|| ClientError::Protocol("the server asks past the file's end".into()))?;
+    let start = u64::from(index) * u64::from(status.chunk_size);
+    if let Some(w) = written
+        && w.wait_for(|w| *w >= start + len).await.is_err()
+    {
+        return Err(ClientError::Invalid(
+            "the file's encryption stopped early".into(),
+        ));
+    }
+    file.seek(SeekFrom::Start(start))?;
+    let mut bytes = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    file.read_exact(&mut bytes)?;
+    let digest = hex(&Sha256::digest(&bytes));
+    Ok(Ready {
+        index,
+        bytes,
+        digest,
+    })
+}
+
+/// Sends the chunks the server does not have yet, strictly in order (the server takes no
+/// other), with the next chunk read and hashed while the last one is on its way. `progress`
+/// sees each status the server answers. Returns the last status.
+async fn put_chunks(
+    s: &Session,
+    blob: &BlobId,
+    path: &Path,
+    mut status: BlobStatus,
+    mut written: Option<tokio::sync::watch::Receiver<u64>>,
+    progress: impl Fn(&BlobStatus) -> Result<(), ClientError>,
+) -> Result<BlobStatus, ClientError> {
+    let mut file = std::fs::File::open(path)?;
+    let chunks = status.chunks;
+    let mut next = status.received;
+    let mut in_flight: Option<(
+        u32,
+        tokio::task::JoinHandle<Result<BlobStatus, ClientError>>,
+    )> = None;
+    loop {
+        let prepared = if !status.complete && next < chunks {
+            Some(ready(&mut file, &status, next, &mut written).await?)
+        } else {
+            None
+        };
+        if let Some((index, put)) = in_flight.take() {
+            let answer = put
+                .await
+                .map_err(|e| ClientError::Offline(format!("an upload stopped: {e}")))??;
+            if answer.received <= index && !answer.complete {
+                return Err(ClientError::Protocol(
+                    "the server did not take a chunk it asked for".into(),
+                ));
+            }
+            status = checked(answer)?;
+            progress(&status)?;
+            if status.complete {
+                return Ok(status);
+            }
+            if prepared.as_ref().is_none_or(|p| p.index != status.received) {
+                // The server wants another chunk than the one read ahead.
+                next = status.received;
+                continue;
+            }
+        }
+        let Some(p) = prepared else {
+            return Ok(status);
+        };
+        let (api, id) = (s.api.clone(), blob.clone());
+        next = p.index + 1;
+        in_flight = Some((
+            p.index,
+            tokio::spawn(async move { api.put_chunk(&id, p.index, p.bytes, p.digest).await }),
+        ));
+    }
+}
+
+/// Reads `file` from where it stands to its end in pieces of a few MiB, hashing and handing
+/// them on.
+async fn feed(
+    file: &mut std::fs::File,
+    tee: &mut Tee,
+    mut hash: Option<&mut Sha256>,
+) -> Result<(), ClientError> {
+    loop {
+        let mut piece = vec![0u8; 2 << 20];
+        let got = super::read_up_to(file, &mut piece)?;
+        if got == 0 {
+            return Ok(());
+        }
+        piece.truncate(got);
+        if let Some(h) = hash.as_deref_mut() {
+            h.update(&piece);
+        }
+        tee.send(piece).await;
     }
 }

@@ -16,12 +16,16 @@ use crate::inbound::{Applied, notice};
 /// The line a record adds to the conversation.
 pub(crate) fn describe(m: &RecordMark) -> String {
     let n = m.messages.len();
+    let messages = format!("{n} {}", if n == 1 { "besked" } else { "beskeder" });
+    let what = match (&m.checkins, n) {
+        (None, _) => messages,
+        (Some(span), 0) => format!("smiley-svar {}", super::pdf::span_da(span)),
+        (Some(span), _) => format!("{messages} og smiley-svar {}", super::pdf::span_da(span)),
+    };
     format!(
-        "Journaliseret i sag {}: {} ({} {})",
+        "Journaliseret i sag {}: {} ({what})",
         m.case_number.trim(),
         m.title.trim(),
-        n,
-        if n == 1 { "besked" } else { "beskeder" }
     )
 }
 
@@ -114,6 +118,7 @@ mod tests {
             title: "Samtale om skolen".into(),
             messages,
             recorded_at_ms: T,
+            checkins: None,
         }
     }
 
@@ -185,5 +190,39 @@ mod tests {
             )
             .unwrap();
         assert_eq!(lines, 1);
+    }
+
+    /// A record of check-ins only names no message; its line says which period went in.
+    #[test]
+    fn a_period_of_check_ins_is_a_mark_without_messages() {
+        let (_dir, conn) = world();
+        let span = samtale_proto::records::CheckInSpan {
+            from_ms: 1_793_487_600_000, // 1.11.2026 00.00 in Denmark
+            to_ms: 1_796_079_600_000,   // 1.12.2026 00.00
+        };
+        let m = RecordMark {
+            checkins: Some(span),
+            ..mark_of(vec![])
+        };
+        assert_eq!(
+            describe(&m),
+            "Journaliseret i sag 27.12.08-G01-1-26: Samtale om skolen (smiley-svar 01.11.2026–30.11.2026)"
+        );
+        assert_eq!(
+            mark(&conn, &header(6, 1, 1, T), &m, "Sara").unwrap(),
+            Applied::Received(tid(1))
+        );
+        assert_eq!(count(&conn, "record_marks"), 0, "no message to mark");
+        assert!(notices(&conn).is_empty(), "{:?}", notices(&conn));
+        // A period turned round is refused like any broken mark.
+        let bad = RecordMark {
+            checkins: Some(samtale_proto::records::CheckInSpan {
+                from_ms: span.to_ms,
+                to_ms: span.from_ms,
+            }),
+            ..mark_of(vec![])
+        };
+        mark(&conn, &header(7, 1, 1, T), &bad, "Sara").unwrap();
+        assert_eq!(notices(&conn).len(), 1);
     }
 }

@@ -23,7 +23,21 @@ pub struct Metadata<'a> {
     pub conversation: &'a str,
     pub participants: Vec<Person<'a>>,
     pub messages: Vec<Message<'a>>,
+    /// The period of smiley check-ins in the record, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkins: Option<CheckIns<'a>>,
     pub document: Document<'a>,
+}
+
+/// A period of check-ins in the record: whose, when, and how many slots were answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckIns<'a> {
+    pub youth: &'a str,
+    /// RFC 3339, UTC; the end is not part of the period.
+    pub from: String,
+    pub to: String,
+    pub answered: usize,
+    pub missed: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +140,13 @@ pub fn metadata<'a>(p: &Parts<'a>) -> Metadata<'a> {
                     .collect(),
             })
             .collect(),
+        checkins: v.checkins.as_ref().map(|c| CheckIns {
+            youth: &c.youth,
+            from: rfc3339(c.span.from_ms),
+            to: rfc3339(c.span.to_ms),
+            answered: c.slots.iter().filter(|s| s.score.is_some()).count(),
+            missed: c.slots.iter().filter(|s| s.score.is_none()).count(),
+        }),
         document: Document {
             file_name: p.file_name,
             media_type: "application/pdf",
@@ -209,6 +230,16 @@ pub fn xml(m: &Metadata<'_>) -> String {
         x.push_str("    </message>\n");
     }
     x.push_str("  </messages>\n");
+    if let Some(c) = &m.checkins {
+        x.push_str(&format!(
+            "  <checkIns youth=\"{}\" from=\"{}\" to=\"{}\" answered=\"{}\" missed=\"{}\"/>\n",
+            esc(c.youth),
+            esc(&c.from),
+            esc(&c.to),
+            c.answered,
+            c.missed
+        ));
+    }
     x.push_str(&format!(
         "  <document fileName=\"{}\" mediaType=\"{}\" sha256=\"{}\" size=\"{}\"/>\n",
         esc(m.document.file_name),

@@ -25,8 +25,9 @@ use std::io::Write;
 
 use rusqlite::Connection;
 pub use samtale_ipc::records::{
-    Connector, Participant, RecordInput, RecordPreview, RecordState, RecordView, RecordedFile,
-    RecordedMark, RecordedMessage,
+    CheckInSpan, Connector, ConnectorSettings, Participant, RecordInput, RecordPreview,
+    RecordState, RecordView, RecordedCheckIn, RecordedCheckIns, RecordedFile, RecordedMark,
+    RecordedMessage,
 };
 use samtale_proto::api::Role;
 use samtale_proto::care::Care;
@@ -135,6 +136,7 @@ fn preview(
     s: &Session,
     input: &RecordInput,
     fields: bool,
+    checkins: Option<RecordedCheckIns>,
 ) -> Result<RecordPreview, ClientError> {
     if s.role != Role::Caseworker {
         return Err(ClientError::Invalid(
@@ -149,9 +151,9 @@ fn preview(
             check_kle(k.trim()).map_err(invalid)?;
         }
     }
-    if input.messages.is_empty() {
+    if input.messages.is_empty() && checkins.is_none() {
         return Err(ClientError::Invalid(
-            "choose at least one message to record".into(),
+            "choose at least one message or a period of check-ins to record".into(),
         ));
     }
     if input.messages.len() > samtale_proto::records::MAX_RECORD_MESSAGES {
@@ -218,7 +220,16 @@ fn preview(
             check_date(d)?;
             d.to_owned()
         }
-        _ => iso_date(messages.last().map_or(0, |m| m.sent_at_ms)),
+        // The newest thing recorded: the last message, or the period's last day.
+        _ => iso_date(
+            messages
+                .last()
+                .map(|m| m.sent_at_ms)
+                .into_iter()
+                .chain(checkins.as_ref().map(|c| c.span.to_ms - 1))
+                .max()
+                .unwrap_or(0),
+        ),
     };
     let mut stmt = db.prepare(
         "SELECT COALESCE(u.display_name, ''), COALESCE(u.role, '') FROM members m
@@ -249,6 +260,7 @@ fn preview(
             .map(str::to_owned),
         participants,
         messages,
+        checkins,
         recorded_by: Participant {
             name: me,
             role: role_da(s.role).into(),
@@ -272,7 +284,73 @@ impl Client {
     pub async fn preview_record(&self, input: &RecordInput) -> Result<RecordPreview, ClientError> {
         let s = self.session()?;
         self.ensure_member(&s, &input.thread).await?;
-        preview(&self.db(), &s, input, false)
+        let checkins = self.recorded_checkins(&s, input)?;
+        preview(&self.db(), &s, input, false, checkins)
+    }
+
+    /// The youth's check-ins in the period `input` names, if it names one: every slot of the
+    /// period, answered or not. Only a caseworker, only for the youth of this conversation.
+    fn recorded_checkins(
+        &self,
+        s: &Session,
+        input: &RecordInput,
+    ) -> Result<Option<RecordedCheckIns>, ClientError> {
+        let Some(span) = input.checkins else {
+            return Ok(None);
+        };
+        if s.role != Role::Caseworker {
+            return Err(ClientError::Invalid(
+                "only a caseworker records into the case file".into(),
+            ));
+        }
+        span.validate().map_err(|e| ClientError::Invalid(e.0))?;
+        let youth: Option<String> = rusqlite::OptionalExtension::optional(self.db().query_row(
+            "SELECT m.user_id FROM members m JOIN users u ON u.id = m.user_id
+             WHERE m.thread_id = ?1 AND u.role = 'youth' ORDER BY u.display_name LIMIT 1",
+            [input.thread.as_str()],
+            |r| r.get(0),
+        ))?;
+        let youth = youth
+            .and_then(|y| samtale_proto::UserId::parse(&y).ok())
+            .ok_or_else(|| {
+                ClientError::Invalid(
+                    "this conversation has no youth whose check-ins could be recorded".into(),
+                )
+            })?;
+        let t = self.timeline(&youth, span.from_ms, span.to_ms)?;
+        let mut slots: Vec<RecordedCheckIn> = t
+            .points
+            .into_iter()
+            .map(|p| RecordedCheckIn {
+                slot_ms: p.slot_ms,
+                answered_at_ms: Some(p.answered_at_ms),
+                score: Some(p.score),
+                late: p.late,
+                tags: p.tags,
+                note: p.note,
+            })
+            .chain(t.missed.into_iter().map(|m| RecordedCheckIn {
+                slot_ms: m,
+                answered_at_ms: None,
+                score: None,
+                late: false,
+                tags: Vec::new(),
+                note: None,
+            }))
+            .collect();
+        slots.sort_by_key(|x| x.slot_ms);
+        if slots.is_empty() {
+            return Err(ClientError::Invalid(format!(
+                "{} has no check-ins from {}",
+                t.youth.display_name,
+                pdf::span_da(&span)
+            )));
+        }
+        Ok(Some(RecordedCheckIns {
+            span,
+            youth: t.youth.display_name,
+            slots,
+        }))
     }
 
     /// Records the messages: makes the PDF/A and metadata, keeps them, marks the messages for
@@ -280,7 +358,8 @@ impl Client {
     pub async fn record(&self, input: &RecordInput) -> Result<RecordView, ClientError> {
         let s = self.session()?;
         self.ensure_member(&s, &input.thread).await?;
-        let p = preview(&self.db(), &s, input, true)?;
+        let checkins = self.recorded_checkins(&s, input)?;
+        let p = preview(&self.db(), &s, input, true, checkins)?;
         let id = fresh(CareId::from_parts);
         let now = self.clock_ms();
         let municipality = crate::db::get_meta(&self.db(), keys::TENANT_NAME)?.unwrap_or_default();
@@ -325,6 +404,7 @@ impl Client {
                 .map(|m| m.id.clone())
                 .collect::<Vec<EnvelopeId>>(),
             recorded_at_ms: now,
+            checkins: p.checkins.as_ref().map(|c| c.span),
         };
         mark.validate().map_err(|e| ClientError::Invalid(e.0))?;
         let text = apply::describe(&mark);
@@ -425,6 +505,33 @@ impl Client {
                 "the case system connector is not set up right ({e}); ask IT to correct it"
             ))
         })
+    }
+
+    /// The connector for the settings screen: without its secret.
+    pub fn record_connector_settings(&self) -> Result<ConnectorSettings, ClientError> {
+        let c = self.record_connector()?;
+        Ok(ConnectorSettings {
+            has_secret: c.as_ref().is_some_and(|c| c.secret().is_some()),
+            connector: c.map(Connector::without_secret),
+        })
+    }
+
+    /// Saves the connector from the settings screen (checked first); with `keep_secret`, an
+    /// empty password or token keeps the one stored.
+    pub fn save_record_connector(
+        &self,
+        c: Option<Connector>,
+        keep_secret: bool,
+    ) -> Result<ConnectorSettings, ClientError> {
+        let c = match (c, keep_secret) {
+            (Some(c), true) => match self.record_connector() {
+                Ok(Some(old)) => Some(c.keeping_secret_of(&old)),
+                _ => Some(c),
+            },
+            (c, _) => c,
+        };
+        self.set_record_connector(c.as_ref())?;
+        self.record_connector_settings()
     }
 
     /// Sets (or with `None` removes) the connector; it is checked first.

@@ -332,6 +332,22 @@ pub fn moment_da(utc_ms: i64) -> String {
     )
 }
 
+/// "27.11.2026", the Danish local date of a moment.
+pub fn day_da(utc_ms: i64) -> String {
+    let l = clock::local(utc_ms);
+    format!("{:02}.{:02}.{}", l.date.day, l.date.month, l.date.year)
+}
+
+/// A period of check-ins as its first and last day: "01.11.2026–30.11.2026" (its end is not
+/// part of it).
+pub fn span_da(span: &samtale_proto::records::CheckInSpan) -> String {
+    format!(
+        "{}–{}",
+        day_da(span.from_ms),
+        day_da(span.to_ms.saturating_sub(1).max(span.from_ms))
+    )
+}
+
 /// "2026-11-27" as "27.11.2026".
 pub fn date_da(iso: &str) -> String {
     let mut p = iso.split('-');
@@ -382,10 +398,11 @@ fn layout(fonts: &Fonts, d: &RecordDoc<'_>) -> Vec<Vec<Op>> {
         .map(|m| format!("{} ({})", m.name, m.role))
         .collect();
     field("Deltagere", &people.join(", "));
-    field(
-        "Omfang",
-        &format!("{} beskeder fra Samtale", p.messages.len()),
-    );
+    let mut scope = format!("{} beskeder fra Samtale", p.messages.len());
+    if let Some(c) = &p.checkins {
+        scope = format!("{scope} og {}s smiley-svar {}", c.youth, span_da(&c.span));
+    }
+    field("Omfang", &scope);
     field("Journal-id", d.record);
     for m in &p.messages {
         pg.rule();
@@ -416,6 +433,9 @@ fn layout(fonts: &Fonts, d: &RecordDoc<'_>) -> Vec<Vec<Op>> {
             );
         }
     }
+    if let Some(c) = &p.checkins {
+        checkins(&mut pg, c);
+    }
     let total = pg.pages.len();
     for (i, page) in pg.pages.iter_mut().enumerate() {
         page.push(Op::Text {
@@ -431,6 +451,62 @@ fn layout(fonts: &Fonts, d: &RecordDoc<'_>) -> Vec<Vec<Op>> {
         });
     }
     pg.pages
+}
+
+/// The smiley words a record uses for scores 1 to 5.
+const MOODS: [&str; 5] = [
+    "meget dårligt",
+    "dårligt",
+    "midt imellem",
+    "godt",
+    "meget godt",
+];
+
+/// The check-in section: a heading with the period and the counts, then one line per slot,
+/// answered or not, in time order.
+fn checkins(pg: &mut Pager<'_>, c: &samtale_ipc::records::RecordedCheckIns) {
+    let answered = c.slots.iter().filter(|s| s.score.is_some()).count();
+    pg.rule();
+    pg.para(
+        &format!("Smiley-tjek for {}, {}", c.youth, span_da(&c.span)),
+        12.0,
+        false,
+        0.0,
+        2.0,
+    );
+    pg.para(
+        &format!(
+            "{answered} af {} tidspunkter besvaret. Skala 1 (meget dårligt) til 5 (meget godt).",
+            c.slots.len()
+        ),
+        9.0,
+        true,
+        0.0,
+        4.0,
+    );
+    for slot in &c.slots {
+        let line = match (slot.score, slot.answered_at_ms) {
+            (Some(score), Some(at)) => {
+                let mood = MOODS
+                    .get(usize::from(score.clamp(1, 5)) - 1)
+                    .copied()
+                    .unwrap_or("");
+                let mut l = format!("{}: {score} ({mood})", moment_da(slot.slot_ms));
+                if slot.late {
+                    l.push_str(&format!(", sent svar {}", moment_da(at)));
+                }
+                if !slot.tags.is_empty() {
+                    l.push_str(&format!(" · {}", slot.tags.join(", ")));
+                }
+                l
+            }
+            _ => format!("{}: ikke besvaret", moment_da(slot.slot_ms)),
+        };
+        pg.para(&line, 9.5, slot.score.is_none(), 0.0, 0.5);
+        if let Some(note) = slot.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            pg.para(&format!("Note: {note}"), 9.0, false, 12.0, 0.5);
+        }
+    }
 }
 
 fn fill(grey: bool) -> Fill {
@@ -584,8 +660,79 @@ mod tests {
                     }],
                 })
                 .collect(),
+            checkins: None,
             recorded_by: person("Sara", "sagsbehandler"),
         }
+    }
+
+    /// A year of check-ins twice a day, alone in a record: valid PDF/A over many pages, every
+    /// slot a line (answered with its words, or "ikke besvaret").
+    #[test]
+    fn a_year_of_check_ins_is_valid_pdf_a() {
+        use samtale_ipc::records::{CheckInSpan, RecordedCheckIn, RecordedCheckIns};
+        let start = 1_767_222_000_000; // 1.1.2026 00.00 in Copenhagen
+        let slots: Vec<RecordedCheckIn> = (0..730)
+            .map(|i: i64| {
+                let slot = start + i * 12 * 3_600_000 + 8 * 3_600_000;
+                let answered = i % 5 != 0;
+                RecordedCheckIn {
+                    slot_ms: slot,
+                    answered_at_ms: answered.then_some(slot + 600_000),
+                    score: answered.then_some((i % 5) as u8 + 1),
+                    late: i % 7 == 0,
+                    tags: if i % 3 == 0 {
+                        vec!["skole".into()]
+                    } else {
+                        vec![]
+                    },
+                    note: (i % 11 == 0).then(|| "Træt 😴 efter træning".to_owned()),
+                }
+            })
+            .collect();
+        let mut p = preview(0);
+        p.checkins = Some(RecordedCheckIns {
+            span: CheckInSpan {
+                from_ms: start,
+                to_ms: start + 365 * 86_400_000,
+            },
+            youth: "Mikkel".into(),
+            slots,
+        });
+        let doc = RecordDoc {
+            preview: &p,
+            record: "R2",
+            recorded_at_ms: start + 366 * 86_400_000,
+            municipality: "Aarhus Kommune",
+        };
+        let pages = layout(Fonts::load(), &doc);
+        assert!(pages.len() > 10, "{} pages", pages.len());
+        let lines: Vec<&str> = pages
+            .iter()
+            .flatten()
+            .filter_map(|o| match o {
+                Op::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("Smiley-tjek for Mikkel, 01.01.2026–31.12.2026"))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("584 af 730 tidspunkter besvaret"))
+        );
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.ends_with("ikke besvaret"))
+                .count(),
+            146
+        );
+        let bytes = render(Fonts::load(), &doc).expect("PDF/A");
+        assert!(String::from_utf8_lossy(&bytes).contains("<pdfaid:part>2</pdfaid:part>"));
     }
 
     /// A record of many messages is written as PDF/A-2u (krilla refuses otherwise) over

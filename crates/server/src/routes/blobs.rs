@@ -104,12 +104,34 @@ pub async fn policy<S: Store>(
     caller: Caller,
 ) -> Result<Json<BlobPolicy>, ApiError> {
     chunk_store(&st)?;
+    let rules = rules_for(&st, caller.tenant()).await?;
     let used = st.store.blob_bytes(caller.tenant()).await?;
     Ok(Json(BlobPolicy {
-        max_file_bytes: st.limits.max_file_bytes,
+        max_file_bytes: rules.max_file_bytes,
         chunk_size: st.limits.chunk_size,
-        free_bytes: st.limits.blob_quota_bytes.saturating_sub(used),
+        free_bytes: rules.quota_bytes.saturating_sub(used),
+        allowed_types: rules.allowed_types,
     }))
+}
+
+/// The file rules in force for a municipality: its own where its administrator set them,
+/// else the server's settings.
+struct Rules {
+    max_file_bytes: u64,
+    quota_bytes: u64,
+    allowed_types: Option<Vec<String>>,
+}
+
+async fn rules_for<S: Store>(
+    st: &AppState<S>,
+    tenant: &samtale_proto::TenantId,
+) -> Result<Rules, ApiError> {
+    let own = st.store.file_policy(tenant).await?.unwrap_or_default();
+    Ok(Rules {
+        max_file_bytes: own.max_file_bytes.unwrap_or(st.limits.max_file_bytes),
+        quota_bytes: own.quota_bytes.unwrap_or(st.limits.blob_quota_bytes),
+        allowed_types: own.allowed_types,
+    })
 }
 
 pub async fn create<S: Store>(
@@ -122,7 +144,8 @@ pub async fn create<S: Store>(
     if req.size == 0 {
         return Err(ApiError::bad_request("an encrypted file is never empty"));
     }
-    let max = st.limits.max_file_bytes;
+    let rules = rules_for(&st, caller.tenant()).await?;
+    let max = rules.max_file_bytes;
     if req.size > max_ciphertext_for(max) {
         return Err(ApiError::too_large(format!(
             "a file may be at most {} MB",
@@ -142,11 +165,7 @@ pub async fn create<S: Store>(
         completed_at_ms: None,
         envelope: None,
     };
-    match st
-        .store
-        .create_blob(&record, st.limits.blob_quota_bytes)
-        .await
-    {
+    match st.store.create_blob(&record, rules.quota_bytes).await {
         Ok(BlobCreate::Created) => Ok((StatusCode::CREATED, Json(record.status()))),
         Ok(BlobCreate::Existing(old)) => Ok((StatusCode::OK, Json(old.status()))),
         Err(StoreError::Limit(_)) => Err(quota_full()),

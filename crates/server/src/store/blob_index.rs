@@ -5,7 +5,7 @@ use std::future::Future;
 
 use samtale_proto::{BlobId, EnvelopeId, TenantId};
 
-use super::{BlobCreate, BlobRecord, StoreError};
+use super::{BlobCreate, BlobRecord, FilePolicy, StoreError};
 
 type R<T> = Result<T, StoreError>;
 
@@ -48,4 +48,13 @@ pub trait BlobIndex {
     ) -> impl Future<Output = R<Vec<BlobRecord>>> + Send;
     /// Deletes the record (after its chunks).
     fn forget_blob(&self, id: &BlobId) -> impl Future<Output = R<()>> + Send;
+    /// The municipality's own rules for files, if its administrator set any.
+    fn file_policy(&self, tenant: &TenantId) -> impl Future<Output = R<Option<FilePolicy>>> + Send;
+    /// Sets the municipality's rules (replacing what was set), or with `None` goes back to the
+    /// server's settings.
+    fn set_file_policy(
+        &self,
+        tenant: &TenantId,
+        policy: Option<&FilePolicy>,
+    ) -> impl Future<Output = R<()>> + Send;
 }

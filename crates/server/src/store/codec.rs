@@ -4,7 +4,7 @@
 use samtale_proto::api::{JoinProof, Role, ThreadKind};
 use samtale_proto::{B64, EnvelopeHeader, EventBody, SealedEnvelope};
 
-use super::StoreError;
+use super::{FilePolicy, StoreError};
 
 pub fn id<T: TryFrom<String>>(s: String) -> Result<T, StoreError> {
     let shown = s.clone();
@@ -110,4 +110,38 @@ pub fn proof_kind_str(k: samtale_proto::invite::ProofKind) -> &'static str {
         samtale_proto::invite::ProofKind::Code => "code",
         samtale_proto::invite::ProofKind::Qr => "qr",
     }
+}
+
+/// The columns of `file_policies` (max_file_bytes, quota_bytes, types as a JSON list).
+pub type PolicyColumns = (Option<i64>, Option<i64>, Option<String>);
+
+pub fn policy_columns(p: &FilePolicy) -> Result<PolicyColumns, StoreError> {
+    let number = |n: Option<u64>| {
+        n.map(|n| {
+            i64::try_from(n).map_err(|_| StoreError::Backend(format!("{n} bytes is too large")))
+        })
+        .transpose()
+    };
+    let types = p
+        .allowed_types
+        .as_ref()
+        .map(|t| serde_json::to_string(t).map_err(|e| StoreError::Backend(e.to_string())))
+        .transpose()?;
+    Ok((number(p.max_file_bytes)?, number(p.quota_bytes)?, types))
+}
+
+pub fn policy_from(c: PolicyColumns) -> Result<FilePolicy, StoreError> {
+    let corrupt = |what: &str| StoreError::Backend(format!("corrupt {what} in file_policies"));
+    let number = |n: Option<i64>, what: &str| {
+        n.map(|n| u64::try_from(n).map_err(|_| corrupt(what)))
+            .transpose()
+    };
+    Ok(FilePolicy {
+        max_file_bytes: number(c.0, "max_file_bytes")?,
+        quota_bytes: number(c.1, "quota_bytes")?,
+        allowed_types: c
+            .2
+            .map(|t| serde_json::from_str(&t).map_err(|_| corrupt("types")))
+            .transpose()?,
+    })
 }

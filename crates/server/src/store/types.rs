@@ -178,6 +178,18 @@ pub struct AuditEntry {
     pub subject: String,
 }
 
+/// A municipality's own rules for files, set by its administrator (`samtale-server
+/// file-policy`). What is `None` follows the server's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FilePolicy {
+    /// Largest file (plaintext) in bytes.
+    pub max_file_bytes: Option<u64>,
+    /// Bytes all of the municipality's files may take.
+    pub quota_bytes: Option<u64>,
+    /// Rules such as `application/pdf` or `image/*` (`samtale_proto::blobs::type_allowed`).
+    pub allowed_types: Option<Vec<String>>,
+}
+
 /// An encrypted file's upload: where it belongs, who sends it, and how far it got. The bytes
 /// are in the blob store ([`crate::blobs::ChunkStore`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

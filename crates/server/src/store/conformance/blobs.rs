@@ -1,6 +1,7 @@
 //! Conformance checks for the blob index: recording uploads against the quota, counting chunks
 //! strictly in order (also when two nodes count the same chunk at once), tying finished files
-//! to the message that carries them, and which blobs a sweep takes. `run_all` calls them.
+//! to the message that carries them, which blobs a sweep takes, and each municipality's own
+//! file rules. `run_all` calls them.
 
 use futures_util::future::join_all;
 use samtale_proto::api::Role;
@@ -10,7 +11,9 @@ use super::{
     DAY_MS, assert_conflict, assert_not_found, fresh, make_citizen, make_device, make_staff,
     make_tenant, make_thread, new_envelope, now_ms, ok,
 };
-use crate::store::{BlobCreate, BlobRecord, Device, Store, StoreError, Tenant, Thread, User};
+use crate::store::{
+    BlobCreate, BlobRecord, Device, FilePolicy, Store, StoreError, Tenant, Thread, User,
+};
 
 fn upload(t: &Tenant, th: &Thread, u: &User, d: &Device, size: u64) -> BlobRecord {
     BlobRecord {
@@ -239,4 +242,46 @@ pub async fn check_blob_attach_and_sweep<S: Store>(store: &S) {
     }
     ok(store.forget_blob(&finished.id).await, "forgetting twice");
     assert_eq!(ok(store.blob_bytes(&t.id).await, "left"), 5);
+}
+
+/// A municipality's file rules: none at first, set, replaced, and removed; another
+/// municipality's stay apart.
+pub async fn check_file_policies<S: Store>(store: &S) {
+    let a = make_tenant(store).await;
+    let b = make_tenant(store).await;
+    assert_eq!(ok(store.file_policy(&a.id).await, "none yet"), None);
+    let first = FilePolicy {
+        max_file_bytes: Some(20_000_000),
+        quota_bytes: Some(5_000_000_000_000),
+        allowed_types: Some(vec!["application/pdf".into(), "image/*".into()]),
+    };
+    ok(store.set_file_policy(&a.id, Some(&first)).await, "set");
+    assert_eq!(
+        ok(store.file_policy(&a.id).await, "read"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        ok(store.file_policy(&b.id).await, "other municipality"),
+        None
+    );
+    // Replaced whole: what is not given goes back to the server's settings.
+    let second = FilePolicy {
+        max_file_bytes: Some(1_000_000),
+        ..FilePolicy::default()
+    };
+    ok(store.set_file_policy(&a.id, Some(&second)).await, "replace");
+    assert_eq!(ok(store.file_policy(&a.id).await, "read"), Some(second));
+    // An empty list is kept as an empty list (no type allowed), not as no rule.
+    let nothing = FilePolicy {
+        allowed_types: Some(Vec::new()),
+        ..FilePolicy::default()
+    };
+    ok(
+        store.set_file_policy(&b.id, Some(&nothing)).await,
+        "empty list",
+    );
+    assert_eq!(ok(store.file_policy(&b.id).await, "read"), Some(nothing));
+    ok(store.set_file_policy(&a.id, None).await, "remove");
+    assert_eq!(ok(store.file_policy(&a.id).await, "removed"), None);
+    ok(store.set_file_policy(&a.id, None).await, "remove again");
 }

@@ -47,7 +47,7 @@ use sha2::{Digest, Sha256};
 use super::{Device, Invitation, PutOutcome, Session, Store, StoreError, Tenant, Thread, User};
 
 pub use audit::check_audit;
-pub use blobs::{check_blob_attach_and_sweep, check_blob_uploads};
+pub use blobs::{check_blob_attach_and_sweep, check_blob_uploads, check_file_policies};
 pub use devices::{check_device_logins, check_devices};
 pub use held::check_release_queue;
 pub use inbox::{
@@ -94,6 +94,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_audit(store).await;
     check_blob_uploads(store).await;
     check_blob_attach_and_sweep(store).await;
+    check_file_policies(store).await;
     check_migrate_twice(store).await;
 }
 

@@ -8,8 +8,8 @@ use samtale_proto::{BlobId, EnvelopeId, TenantId};
 use tokio_postgres::Row;
 
 use super::{PgStore, backend, col, execute, query, query_opt};
-use crate::store::codec::{id, opt_id};
-use crate::store::{BlobCreate, BlobIndex, BlobRecord, StoreError};
+use crate::store::codec::{id, opt_id, policy_columns, policy_from};
+use crate::store::{BlobCreate, BlobIndex, BlobRecord, FilePolicy, StoreError};
 
 const COLUMNS: &str = "id, tenant_id, thread_id, owner, device_id, size, chunk_size, received, created_at, completed_at, envelope_id";
 
@@ -35,6 +35,48 @@ fn record(r: &Row) -> Result<BlobRecord, StoreError> {
 }
 
 impl BlobIndex for PgStore {
+    async fn file_policy(&self, tenant: &TenantId) -> Result<Option<FilePolicy>, StoreError> {
+        let conn = self.conn().await?;
+        let row = query_opt(
+            &conn,
+            "SELECT max_file_bytes, quota_bytes, types FROM file_policies WHERE tenant_id = $1",
+            &[&tenant.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+        row.map(|r| -> Result<FilePolicy, StoreError> {
+            policy_from((col(&r, 0)?, col(&r, 1)?, col(&r, 2)?))
+        })
+        .transpose()
+    }
+
+    async fn set_file_policy(
+        &self,
+        tenant: &TenantId,
+        policy: Option<&FilePolicy>,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn().await?;
+        match policy.map(policy_columns).transpose()? {
+            None => execute(
+                &conn,
+                "DELETE FROM file_policies WHERE tenant_id = $1",
+                &[&tenant.as_str()],
+            )
+            .await
+            .map_err(backend)?,
+            Some((max, quota, types)) => execute(
+                &conn,
+                "INSERT INTO file_policies (tenant_id, max_file_bytes, quota_bytes, types) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (tenant_id) DO UPDATE SET max_file_bytes = EXCLUDED.max_file_bytes,
+                     quota_bytes = EXCLUDED.quota_bytes, types = EXCLUDED.types",
+                &[&tenant.as_str(), &max, &quota, &types],
+            )
+            .await
+            .map_err(backend)?,
+        };
+        Ok(())
+    }
+
     async fn create_blob(&self, b: &BlobRecord, quota: u64) -> Result<BlobCreate, StoreError> {
         let size = i64::try_from(b.size).map_err(|_| StoreError::Limit("file size"))?;
         let mut conn = self.conn().await?;

@@ -67,6 +67,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres_3.sql"),
     include_str!("../schema_postgres_4.sql"),
     include_str!("../schema_postgres_5.sql"),
+    include_str!("../schema_postgres_6.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).

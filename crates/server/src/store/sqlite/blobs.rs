@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use samtale_proto::{BlobId, EnvelopeId, TenantId};
 
 use super::{SqliteStore, backend};
-use crate::store::codec::{id, opt_id};
-use crate::store::{BlobCreate, BlobIndex, BlobRecord, StoreError};
+use crate::store::codec::{id, opt_id, policy_columns, policy_from};
+use crate::store::{BlobCreate, BlobIndex, BlobRecord, FilePolicy, StoreError};
 
 const COLUMNS: &str = "id, tenant_id, thread_id, owner, device_id, size, chunk_size, received, created_at, completed_at, envelope_id";
 
@@ -78,6 +78,48 @@ fn size_i64(size: u64) -> Result<i64, StoreError> {
 }
 
 impl BlobIndex for SqliteStore {
+    async fn file_policy(&self, tenant: &TenantId) -> Result<Option<FilePolicy>, StoreError> {
+        let tenant = tenant.clone();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT max_file_bytes, quota_bytes, types FROM file_policies WHERE tenant_id = ?1",
+                [tenant.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(backend)?
+            .map(policy_from)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn set_file_policy(
+        &self,
+        tenant: &TenantId,
+        policy: Option<&FilePolicy>,
+    ) -> Result<(), StoreError> {
+        let tenant = tenant.clone();
+        let columns = policy.map(policy_columns).transpose()?;
+        self.write(move |conn| {
+            match columns {
+                None => conn.execute(
+                    "DELETE FROM file_policies WHERE tenant_id = ?1",
+                    [tenant.as_str()],
+                ),
+                Some((max, quota, types)) => conn.execute(
+                    "INSERT INTO file_policies (tenant_id, max_file_bytes, quota_bytes, types) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (tenant_id) DO UPDATE SET max_file_bytes = excluded.max_file_bytes,
+                         quota_bytes = excluded.quota_bytes, types = excluded.types",
+                    params![tenant.as_str(), max, quota, types],
+                ),
+            }
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn create_blob(&self, b: &BlobRecord, quota: u64) -> Result<BlobCreate, StoreError> {
         let b = b.clone();
         let size = size_i64(b.size)?;

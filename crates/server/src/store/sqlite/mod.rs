@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_sqlite_3.sql"),
     include_str!("../schema_sqlite_4.sql"),
     include_str!("../schema_sqlite_5.sql"),
+    include_str!("../schema_sqlite_6.sql"),
 ];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;
