@@ -1,8 +1,8 @@
-//! Recording into the case file in the real app. On her laptop Sara presses "Journalisér" in
-//! Mikkel's conversation, ticks two messages, fills in the case number and a title, sees what
-//! will be recorded, and records; her device hands the PDF/A and its metadata to the case
-//! system's import folder, and both messages carry the mark. On his phone Mikkel sees the same
-//! mark. Before that she sets up the import folder in settings. Screenshots go to
+//! Recording into the case file in the real app. On her laptop Sara sets up the import folder
+//! in settings, presses "Journalisér" in Mikkel's conversation, ticks two messages and a meeting
+//! card, fills in the case number and a title, sees what will be recorded, and records; her
+//! device hands the PDF/A and its metadata to the case system's import folder, and the messages
+//! and the card carry the mark. On his phone Mikkel sees the same mark. Screenshots go to
 //! docs/screenshots/. Runs only with `SAMTALE_APP_TESTS=1`.
 
 use std::time::Duration;
@@ -37,6 +37,22 @@ async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
             "Jeg har fået den! 🎉 Jeg starter på værkstedet mandag.",
         )
         .await?;
+    // A meeting card: it can go into the case file like a message.
+    sara.save_appointment(
+        &thread,
+        samtale_client::card_views::AppointmentInput {
+            appointment: None,
+            title: "Første dag på værkstedet".into(),
+            starts_at_ms: samtale_tests::now_ms() + 3 * 86_400_000,
+            minutes: 30,
+            place: "Værkstedet".into(),
+            link: None,
+            note: String::new(),
+            reminders: None,
+            cancelled: false,
+        },
+    )
+    .await?;
     sara.sync().await?;
     let import = tempfile::tempdir()?;
     drop((sara, mikkel));
@@ -78,11 +94,11 @@ async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
         laptop
             .click(&laptop.wait("#record-start", T).await?)
             .await?;
-        for pick in laptop.find_all(".bubble .pick").await? {
+        for pick in laptop.find_all(".bubble .pick, .card .pick").await? {
             laptop.click(&pick).await?;
         }
         let count = laptop.text(&laptop.wait("#picked-count", T).await?).await?;
-        assert_eq!(count, "2");
+        assert_eq!(count, "3", "two messages and the meeting card");
         laptop.click(&laptop.wait("#record-next", T).await?).await?;
         laptop
             .type_into(&laptop.wait("#record-case", T).await?, "27.12.08-G01-77-26")
@@ -109,6 +125,7 @@ async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
         laptop.wait(".bubble .recorded", T).await?;
         let marks = laptop.find_all(".bubble .recorded").await?;
         assert_eq!(marks.len(), 2, "both picked messages carry the mark");
+        laptop.wait(".card .recorded", T).await?;
         laptop
             .wait_text("Journaliseret i sag 27.12.08-G01-77-26", T)
             .await?;

@@ -5,7 +5,8 @@
 //! caught by its hash and not opened; a 50 MB upload survives the server being killed with
 //! SIGKILL halfway and resumes where it stopped; a file that grows while it is read is refused
 //! and what went up of it early is taken back; a municipality that takes only PDF files has a
-//! photo refused on the sending device.
+//! photo refused on the sending device. The same 50 MB survive a killed node of two on
+//! PostgreSQL with the files in S3, the youth fetching it through the other node.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -451,6 +452,100 @@ async fn sent_alone(
         "{} was not sent: {:?}",
         path.display(),
         sent.error
+    );
+    Ok(())
+}
+
+/// The chunks the server has counted for any upload, read from its PostgreSQL database.
+async fn chunks_counted(url: &str) -> anyhow::Result<i64> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(conn);
+    let row = client
+        .query_one("SELECT COALESCE(MAX(received), 0)::BIGINT FROM blobs", &[])
+        .await?;
+    drop(client);
+    let _ = driver.await;
+    Ok(row.get(0))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_survives_a_killed_node_of_two_on_postgresql_and_s3() -> anyhow::Result<()> {
+    let s3 = samtale_server::blobs::test_server::S3TestServer::start("samtale-files")?;
+    let db = samtale_tests::PgDatabase::create("samtale_files_e2e").await?;
+    let endpoint = s3.endpoint();
+    let args = [
+        "--s3-endpoint",
+        &endpoint,
+        "--s3-bucket",
+        "samtale-files",
+        "--s3-access-key",
+        "samtale-test",
+    ];
+    let env = [("SAMTALE_S3_SECRET_KEY", "samtale-test-secret")];
+    let storage = Storage::Postgres(db.url.clone());
+    let mut scene = Scene::start_on(storage.clone(), &["kobenhavn"], &args, &env)?;
+    let node_b = Server::start_with_env(storage, &args, &env)?;
+    let (sara, _) = scene.sara().await?;
+    // Mikkel's phone talks to the other node.
+    let invitation = sara
+        .invite(samtale_proto::api::Role::Youth, "Mikkel", None, None)
+        .await?;
+    let mikkel = scene.open("mikkel");
+    let me = mikkel
+        .join(
+            Some(&node_b.url()),
+            &invitation.code,
+            "Mikkel",
+            "Mikkels telefon",
+        )
+        .await?;
+    sara.sync().await?;
+    let thread = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    let work = tempfile::tempdir()?;
+    let big = pdf(50_000_000);
+    std::fs::write(work.path().join("sagsakter.pdf"), &big)?;
+    let sara = Arc::new(sara);
+    let sending = tokio::spawn({
+        let (sara, thread, path) = (
+            sara.clone(),
+            thread.clone(),
+            work.path().join("sagsakter.pdf"),
+        );
+        async move {
+            sara.send_files(&thread, "Alle papirerne", vec![FileInput::path(path)])
+                .await
+        }
+    });
+    // Node A is killed once a few chunks are counted in the database.
+    eventually(Duration::from_secs(60), "a few chunks are up", || {
+        let url = db.url.clone();
+        async move { Ok(chunks_counted(&url).await? >= 3) }
+    })
+    .await?;
+    scene.server.kill_hard();
+    let queued = sending.await??;
+    assert_eq!(
+        queued.state,
+        samtale_client::views::MessageState::Queued,
+        "kept to send later"
+    );
+    let before = chunks_counted(&db.url).await?;
+    assert!(before < 24, "cut off halfway: {before} chunks of 24");
+    scene.server.restart()?;
+    sara.sync().await?;
+    let sent = sara.message(&queued.id)?;
+    assert_eq!(sent.state, samtale_client::views::MessageState::Sent);
+    mikkel.sync().await?;
+    let out = tempfile::tempdir()?;
+    let saved = mikkel
+        .save_attachment(&queued.files[0].blob, out.path())
+        .await?;
+    let got = std::fs::read(saved)?;
+    assert!(
+        got.len() == big.len() && Sha256::digest(&got) == Sha256::digest(&big),
+        "the 50 MB arrived intact through the other node"
     );
     Ok(())
 }

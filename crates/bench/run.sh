@@ -41,10 +41,11 @@ OUT=${OUT:-$ROOT/target/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 # Many sockets: the generator and the server each need one descriptor per socket.
 ulimit -n "$(ulimit -Hn)"
 
-cargo build --release -p samtale-server -p samtale-bench
+cargo build --release -p samtale-server -p samtale-bench -p samtale-cli
 BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release
 SERVER=$BIN/samtale-server
 LOAD=$BIN/samtale-load
+CLI=$BIN/samtale
 
 export SAMTALE_PASSWORD="bench-password-$$"
 export RUST_LOG=${RUST_LOG:-warn}
@@ -217,7 +218,8 @@ for step in "${STEPS[@]}"; do
             use_storage "$WORK/sqlite-files"
             start_server || exit 1
             # shellcheck disable=SC2046
-            measure files "$LOAD" files $(target) --size-mb "$FILE_MB" --server-pid "$SERVER_PID"
+            measure files "$LOAD" files $(target) --size-mb "$FILE_MB" --server-pid "$SERVER_PID" \
+                --cli "$CLI"
             stop_server
             ;;
         ui-timeline)

@@ -240,7 +240,7 @@ catalogue! {
     RecordTitle => "Journalisér i sagen", "Record into the case file";
     RecordCase => "Sagsnummer", "Case number";
     RecordTopic => "Titel (kort om emnet)", "Title (the topic in brief)";
-    RecordDate => "Dokumentdato", "Document date";
+    RecordDate => "Dokumentdato (dd.mm.åååå)", "Document date (dd.mm.yyyy)";
     RecordKle => "KLE-nummer (valgfrit)", "KLE number (optional)";
     RecordWhat => "Det her bliver journaliseret", "This is what will be recorded";
     RecordPeople => "Deltagere", "Participants";

@@ -36,11 +36,32 @@ impl Scene {
     pub fn start(slugs: &[&str], args: &[&str]) -> anyhow::Result<Scene> {
         let data = tempfile::tempdir()?;
         let storage = Storage::Sqlite(data.path().to_owned());
+        Self::assemble(storage, data, slugs, args, &[])
+    }
+
+    /// A server on `storage` the caller keeps (a PostgreSQL database), with more environment
+    /// (settings kept out of the argument list, such as the S3 secret key).
+    pub fn start_on(
+        storage: Storage,
+        slugs: &[&str],
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Scene> {
+        Self::assemble(storage, tempfile::tempdir()?, slugs, args, env)
+    }
+
+    fn assemble(
+        storage: Storage,
+        data: tempfile::TempDir,
+        slugs: &[&str],
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Scene> {
         let mut tenants = Vec::new();
         for slug in slugs {
             tenants.push(bootstrap(&storage, slug)?);
         }
-        let server = Server::start(storage, args)?;
+        let server = Server::start_with_env(storage, args, env)?;
         Ok(Scene {
             url: server.url(),
             tenant: tenants.remove(0),

@@ -7,7 +7,8 @@
 //! client's resident memory when the step began); the page cache is written out before each
 //! step (`sync`) so that one step's files are not written back during the next; then
 //! `--concurrent` youths upload a file of `--concurrent-mb` each at the same time, for the
-//! server's throughput. Build with `--release`.
+//! server's throughput; with `--cli`, the same file sent and saved by the `samtale` CLI, each a
+//! client process of its own, for a whole client's peak memory. Build with `--release`.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -37,6 +38,69 @@ pub struct Args {
     /// The server's process id, for its memory.
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// The `samtale` CLI: when given, the file is also sent and saved by it, each a client
+    /// process of its own, for a client's whole peak memory (this generator holds two engines
+    /// and more, so its own peak says little about one client).
+    #[arg(long)]
+    pub cli: Option<std::path::PathBuf>,
+}
+
+/// The database key of the generator's profiles, so that the CLI can open them too.
+const PROFILE_KEY: [u8; 32] = [0x4c; 32];
+
+/// What a client process took: its time, its peak resident memory, and what it printed.
+struct ProcessRun {
+    seconds: f64,
+    peak: u64,
+    stdout: String,
+}
+
+/// Runs `cmd` to its end, reading its peak resident memory (`VmHWM`) every few milliseconds
+/// while it runs. (The kernel's `ru_maxrss` for a child is no use here: a child started by
+/// `posix_spawn` shares this process's memory until it execs, and that larger peak is kept.)
+/// The last reading may come a few milliseconds before the end; the peak of a transfer comes
+/// during it.
+fn run_measured(mut cmd: std::process::Command) -> Result<ProcessRun> {
+    use std::io::Read as _;
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start the samtale CLI")?;
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let pid = child.id().to_string();
+    let mut peak = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        // Gone between the two calls: the last reading stands.
+        if let Ok(now) = peak_bytes(&pid) {
+            peak = peak.max(now);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    ensure!(status.success(), "the CLI failed: {stderr}");
+    ensure!(peak > 0, "the CLI ended before its memory could be read");
+    Ok(ProcessRun {
+        seconds,
+        peak,
+        stdout,
+    })
 }
 
 /// Peak resident memory (`VmHWM`) of `pid` in bytes.
@@ -82,6 +146,52 @@ fn write_file(path: &Path, mb: u64) -> Result<()> {
     }
     f.flush()?;
     Ok(())
+}
+
+/// Sara's CLI sends `file` into `thread`; Mikkel's CLI saves it. Both start from their
+/// profiles on disk, sync, and do the one thing.
+fn in_processes(
+    cli: &Path,
+    dir: &Path,
+    thread: &samtale_proto::ThreadId,
+    file: &Path,
+    size: u64,
+) -> Result<(ProcessRun, ProcessRun)> {
+    let key: String = PROFILE_KEY.iter().map(|b| format!("{b:02x}")).collect();
+    let command = |profile: &str| {
+        let mut c = std::process::Command::new(cli);
+        c.arg("--profile")
+            .arg(dir.join(profile))
+            .arg("--json")
+            .env("SAMTALE_DB_KEY", &key)
+            .env_remove("SAMTALE_PROFILE");
+        c
+    };
+    settle_disk()?;
+    let mut send = command("sara");
+    send.arg("send-files").arg(thread.as_str()).arg(file);
+    let sent = run_measured(send)?;
+    let message: serde_json::Value =
+        serde_json::from_str(&sent.stdout).context("the CLI's message")?;
+    let blob = message["files"][0]["blob"]
+        .as_str()
+        .context("no file in the CLI's message")?
+        .to_owned();
+    let out = dir.join("saved-by-cli");
+    settle_disk()?;
+    let mut save = command("Mikkel");
+    save.arg("save-file").arg(&blob).arg("--dir").arg(&out);
+    let saved = run_measured(save)?;
+    let copy = std::fs::read_dir(&out)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .next()
+        .context("the CLI saved nothing")?;
+    ensure!(
+        std::fs::metadata(&copy)?.len() == size && sha_of(&copy)? == sha_of(file)?,
+        "the file the CLI saved differs"
+    );
+    Ok((sent, saved))
 }
 
 fn sha_of(path: &Path) -> Result<[u8; 32]> {
@@ -148,7 +258,7 @@ async fn youth(
     name: &str,
 ) -> Result<(Client, samtale_proto::ThreadId)> {
     let invitation = sara.invite(Role::Youth, name, None, None).await?;
-    let youth = Client::open(&dir.join(name), &samtale_client::new_db_key())?;
+    let youth = Client::open(&dir.join(name), &PROFILE_KEY)?;
     let me = youth
         .join(Some(server), &invitation.code, name, "bench-telefon")
         .await
@@ -179,7 +289,7 @@ async fn measure(args: &Args, password: &str, dir: &Path) -> Result<serde_json::
         raw = raw.min(t.elapsed().as_secs_f64());
     }
 
-    let sara = Client::open(&dir.join("sara"), &samtale_client::new_db_key())?;
+    let sara = Client::open(&dir.join("sara"), &PROFILE_KEY)?;
     sara.login(
         server,
         &args.target.tenant,
@@ -235,6 +345,16 @@ async fn measure(args: &Args, password: &str, dir: &Path) -> Result<serde_json::
     );
     let total = args.concurrent_mb * 1_000_000 * u64::from(args.concurrent);
 
+    // The same file sent and saved by the CLI, each a client process of its own (the profiles
+    // are let go first: one engine at a time on a database).
+    drop(uploaders);
+    drop(mikkel);
+    drop(sara);
+    let processes = match &args.cli {
+        None => None,
+        Some(cli) => Some(in_processes(cli, dir, &thread, &file, size)?),
+    };
+
     let raw_rate = mb_per_s(size, raw);
     let send_rate = mb_per_s(size, send.seconds);
     let receive_rate = mb_per_s(size, receive.seconds);
@@ -263,8 +383,24 @@ async fn measure(args: &Args, password: &str, dir: &Path) -> Result<serde_json::
         mb_per_s(total, many.seconds),
         server_mib(&many).map_or("-".into(), |m| format!("{m:.1} MiB"))
     );
+    if let Some((send, save)) = &processes {
+        println!(
+            "  the CLI sending it, one process          {:7.1} MB/s  peak {:.1} MiB (the whole client)",
+            mb_per_s(size, send.seconds),
+            mib(send.peak)
+        );
+        println!(
+            "  the CLI saving it, one process           {:7.1} MB/s  peak {:.1} MiB (the whole client)",
+            mb_per_s(size, save.seconds),
+            mib(save.peak)
+        );
+    }
     Ok(json!({
         "bench": "files",
+        "cli_send_peak_mib": processes.as_ref().map(|p| mib(p.0.peak)),
+        "cli_save_peak_mib": processes.as_ref().map(|p| mib(p.1.peak)),
+        "cli_send_mb_s": processes.as_ref().map(|p| mb_per_s(size, p.0.seconds)),
+        "cli_save_mb_s": processes.as_ref().map(|p| mb_per_s(size, p.1.seconds)),
         "size_mb": args.size_mb,
         "age_mb_s": raw_rate,
         "send_mb_s": send_rate,

@@ -41,20 +41,26 @@ pub fn key(card: &CardView) -> String {
 }
 
 /// A row of kind `appointment`, `question` or `card_update`.
-pub fn row(ui: Ui, m: &MessageView, time: String) -> AnyView {
+pub fn row(ui: Ui, m: &MessageView, time: String, picker: super::record::Picker) -> AnyView {
+    // A card goes into the case file like a message: the box to pick it, and its mark.
+    let pick = super::record::pick_box(ui, picker, m).into_any();
+    let recorded = super::record::mark(ui, m.recorded.as_ref()).map(IntoAny::into_any);
     match &m.card {
-        Some(CardView::Appointment(a)) => {
-            view! { <AppointmentCard a=a.clone() sender=m.sender_name.clone() /> }.into_any()
+        Some(CardView::Appointment(a)) => view! {
+            <AppointmentCard a=a.clone() sender=m.sender_name.clone() pick=pick recorded=recorded />
         }
-        Some(CardView::Question(q)) => {
-            view! { <QuestionCard q=q.clone() sender=m.sender_name.clone() /> }.into_any()
+        .into_any(),
+        Some(CardView::Question(q)) => view! {
+            <QuestionCard q=q.clone() sender=m.sender_name.clone() pick=pick recorded=recorded />
         }
+        .into_any(),
         // A change to a card: a line in the middle, with who made it.
         None => view! {
             <li class="plan-card card-update">
+                {pick}
                 <span class="sender">{m.sender_name.clone()}</span>
                 <p class="text">{m.body.clone()}</p>
-                <span class="meta"><time>{time}</time>" "{ui.tr(K::CardChanged)}</span>
+                <span class="meta"><time>{time}</time>" "{ui.tr(K::CardChanged)}{recorded}</span>
             </li>
         }
         .into_any(),
@@ -84,7 +90,12 @@ fn when(ui: Ui, a: &AppointmentView) -> String {
 }
 
 #[component]
-fn AppointmentCard(a: AppointmentView, sender: String) -> impl IntoView {
+fn AppointmentCard(
+    a: AppointmentView,
+    sender: String,
+    pick: AnyView,
+    recorded: Option<AnyView>,
+) -> impl IntoView {
     let ui = use_ui();
     let comment = RwSignal::new(String::new());
     let error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -184,7 +195,8 @@ fn AppointmentCard(a: AppointmentView, sender: String) -> impl IntoView {
     let note = (!a.note.is_empty()).then(|| a.note.clone());
     view! {
         <li class="card appointment" class:cancelled=!open data-card="appointment" aria-labelledby=labelled_by>
-            <span class="sender">{sender}</span>
+            {pick}
+            <span class="sender">{sender}{recorded.map(|r| view! { " · "{r} })}</span>
             <h3 id=heading>{ui.tr(K::Appointment)}": "{title}</h3>
             <p class="when">{when_text}</p>
             {place.map(|p| view! { <p class="place">{ui.tr(K::Place)}": "{p}</p> })}
@@ -218,7 +230,12 @@ fn AppointmentCard(a: AppointmentView, sender: String) -> impl IntoView {
 }
 
 #[component]
-fn QuestionCard(q: QuestionView, sender: String) -> impl IntoView {
+fn QuestionCard(
+    q: QuestionView,
+    sender: String,
+    pick: AnyView,
+    recorded: Option<AnyView>,
+) -> impl IntoView {
     let ui = use_ui();
     let comment = RwSignal::new(String::new());
     let error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -311,7 +328,8 @@ fn QuestionCard(q: QuestionView, sender: String) -> impl IntoView {
     let cid = format!("qc-{}", q.id);
     view! {
         <li class="card question" class:closed=closed data-card="question" aria-labelledby=labelled_by>
-            <span class="sender">{sender}</span>
+            {pick}
+            <span class="sender">{sender}{recorded.map(|r| view! { " · "{r} })}</span>
             <h3 id=heading>{q.text.clone()}</h3>
             <Show when=move || can_answer>
                 <div class="choices" role="group" aria-label=ui.tr(K::YourAnswer)>{buttons.clone()}</div>

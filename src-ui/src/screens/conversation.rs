@@ -221,7 +221,7 @@ fn bubble(ui: Ui, m: &MessageView, time: String, picker: super::record::Picker) 
         return view! { <li class="notice">{m.body.clone()}</li> }.into_any();
     }
     if matches!(m.kind.as_str(), "appointment" | "question" | "card_update") {
-        return super::cards::row(ui, m, time);
+        return super::cards::row(ui, m, time, picker);
     }
     if m.kind == "check_in_plan" || m.kind == "record" {
         // A plan made or changed: a card in the middle, like a notice, with who did it.

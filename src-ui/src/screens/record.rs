@@ -129,7 +129,7 @@ pub fn RecordDialog(
             messages: picker.picked.get_untracked(),
             case_number: case_number.get_untracked(),
             title: title.get_untracked(),
-            document_date: Some(date.get_untracked()).filter(|d| !d.trim().is_empty()),
+            document_date: Some(iso_of(&date.get_untracked())).filter(|d| !d.is_empty()),
             kle: Some(kle.get_untracked()).filter(|k| !k.trim().is_empty()),
             checkins: span,
         }
@@ -140,7 +140,7 @@ pub fn RecordDialog(
         spawn_local(async move {
             match invoke::<_, RecordPreview>(PREVIEW_RECORD, &RecordArgs { input: input() }).await {
                 Ok(p) => {
-                    date.try_set(p.document_date.clone());
+                    date.try_set(danish_of(&p.document_date));
                     preview.try_set(Some(p));
                 }
                 Err(e) => {
@@ -192,7 +192,9 @@ pub fn RecordDialog(
                         <form id="record-form" on:submit=submit.clone()>
                             {field("record-case", K::RecordCase, case_number, "text")}
                             {field("record-topic", K::RecordTopic, title, "text")}
-                            {field("record-date", K::RecordDate, date, "date")}
+                            // Danish form (dd.mm.åååå) whatever the system's locale: a date
+                            // input would show the webview's (12/07/2026 on an English one).
+                            {field("record-date", K::RecordDate, date, "text")}
                             {field("record-kle", K::RecordKle, kle, "text")}
                             <p class="hint">{ui.text(K::RecordMarkHint)}</p>
                             <button id="record-confirm" type="submit" class="primary" disabled=move || busy.get() || preview.with(Option::is_none)>
@@ -205,6 +207,43 @@ pub fn RecordDialog(
                 }}
             </section>
         </div>
+    }
+}
+
+/// "2026-12-07" as "07.12.2026" (what is not such a date stays as it is).
+fn danish_of(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>().as_slice() {
+        [y, m, d] if y.len() == 4 => format!("{d}.{m}.{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+/// "7.12.2026" or "07.12.2026" as "2026-12-07"; anything else is passed on as typed, for the
+/// engine to refuse with its reason.
+fn iso_of(typed: &str) -> String {
+    let t = typed.trim();
+    match t.split(['.', '-', '/']).collect::<Vec<_>>().as_slice() {
+        [d, m, y] if y.len() == 4 && d.len() <= 2 && m.len() <= 2 && t.contains('.') => {
+            format!("{y}-{m:0>2}-{d:0>2}")
+        }
+        _ => t.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{danish_of, iso_of};
+
+    #[test]
+    fn document_dates_are_shown_and_read_the_danish_way() {
+        assert_eq!(danish_of("2026-12-07"), "07.12.2026");
+        assert_eq!(iso_of("07.12.2026"), "2026-12-07");
+        assert_eq!(iso_of(" 7.12.2026 "), "2026-12-07");
+        assert_eq!(iso_of(&danish_of("2026-01-31")), "2026-01-31");
+        // Not a Danish date: passed on for the engine to refuse or take.
+        assert_eq!(iso_of("2026-12-07"), "2026-12-07");
+        assert_eq!(iso_of("i går"), "i går");
+        assert_eq!(iso_of(""), "");
     }
 }
 
