@@ -189,8 +189,8 @@ fn prepare(
     };
     let result = (|| {
         let mut writer = FileWriter::new(out)?;
-        // A file passed unchanged has a size known now: its upload can begin at once.
-        let predicted = (!strip::changes(mime)).then(|| writer.size_for(len));
+        // A file whose length the cleaning keeps has a size known now: its upload can begin at once.
+        let predicted = (!strip::changes_length(mime)).then(|| writer.size_for(len));
         if let (Some(size), Some(tx)) = (predicted, early) {
             let _ = tx.send(Early {
                 blob: blob.clone(),

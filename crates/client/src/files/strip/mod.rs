@@ -4,14 +4,19 @@
 //! JPEG: every APPn segment and comment goes, except JFIF (APP0), the colour profile (APP2
 //! `ICC_PROFILE`) and Adobe's colour transform (APP14), which the picture needs to look right;
 //! of the EXIF block only the orientation is kept, in a new minimal EXIF, so a photo taken
-//! upright still shows upright. PNG: the text, EXIF and time chunks go. Both stream: only
-//! headers are held in memory. Other types pass unchanged ([`strip`] says whether it knew the
-//! type).
+//! upright still shows upright. PNG: the text, EXIF and time chunks go. HEIC ([`heic`]) and
+//! WebP ([`webp`]): the EXIF and XMP bytes are overwritten with zeros where they lie, keeping
+//! the file's length. All stream: only headers (and HEIC's small `meta` box) are held in
+//! memory. Other types pass unchanged ([`strip`] says whether it knew the type).
 
 use std::io::{self, Read, Write};
 
-/// Whether [`strip`] may change a file of this type (else it passes it unchanged).
-pub fn changes(mime: &str) -> bool {
+mod heic;
+mod webp;
+
+/// Whether [`strip`] may change the length of a file of this type (HEIC and WebP are cleaned
+/// in place: their encrypted size is known before they are read).
+pub fn changes_length(mime: &str) -> bool {
     matches!(mime, "image/jpeg" | "image/png")
 }
 
@@ -21,6 +26,8 @@ pub fn strip(mime: &str, input: impl Read, output: impl Write) -> io::Result<boo
     match mime {
         "image/jpeg" => strip_jpeg(input, output).map(|()| true),
         "image/png" => strip_png(input, output).map(|()| true),
+        "image/heic" => heic::strip(input, output).map(|()| true),
+        "image/webp" => webp::strip(input, output).map(|()| true),
         _ => {
             let (mut input, mut output) = (input, output);
             io::copy(&mut input, &mut output)?;
