@@ -14,12 +14,14 @@ pub mod blobs;
 pub mod bytes;
 pub mod cards;
 pub mod care;
+pub mod clock;
 pub mod devices;
 pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod ids;
 pub mod invite;
+pub mod notices;
 pub mod payload;
 pub mod records;
 

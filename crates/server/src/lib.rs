@@ -20,6 +20,7 @@ pub mod blobs;
 pub mod config;
 pub mod error;
 pub mod hub;
+pub mod notices;
 pub mod password;
 pub mod routes;
 pub mod serve;

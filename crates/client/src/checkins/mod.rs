@@ -17,7 +17,9 @@
 //! flags.
 
 pub(crate) mod apply;
-pub mod clock;
+/// Danish local time: shared with the server (its notices keep quiet hours), so it lives in
+/// the wire crate.
+pub use samtale_proto::clock;
 mod export;
 pub mod patterns;
 pub mod schedule;

@@ -1,7 +1,7 @@
 //! Danish local time (Europe/Copenhagen) without a time-zone database: CET (UTC+1) in winter,
 //! CEST (UTC+2) from 01.00 UTC on the last Sunday of March to 01.00 UTC on the last Sunday of
 //! October, the EU rule since 1996. Check-in plans are written in local time, so a plan's 08.00
-//! stays 08.00 across the changes.
+//! stays 08.00 across the changes; the server's notices keep their quiet hours by it.
 //!
 //! A local time that does not exist (02.30 on the spring-forward night) moves an hour on, to
 //! 03.30; one that exists twice (02.30 on the fall-back night) is the first of the two.
