@@ -106,6 +106,7 @@ impl World {
                     devices: vec![m1.info.clone()],
                 },
             ],
+            unit: None,
         });
         sara.sync().await?;
         let w = World {

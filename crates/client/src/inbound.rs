@@ -502,6 +502,7 @@ mod tests {
                 member(&me, vec![swapped, smuggled]),
                 member(&victim, vec![]),
             ],
+            unit: None,
         };
         apply_thread(&conn, &s, &thread).unwrap();
         let mine = devices::pinned_keys(&conn, my_device.id.as_str(), me.as_str())

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bytes::B64;
-use crate::ids::{DeviceId, InvitationId, TenantId, ThreadId, UserId};
+use crate::ids::{DeviceId, InvitationId, TenantId, ThreadId, UnitId, UserId};
 use crate::invite::ProofKind;
 
 /// What a person is in a municipality.
@@ -323,6 +323,30 @@ pub struct ThreadInfo {
     pub created_by: UserId,
     pub created_at_ms: i64,
     pub members: Vec<MemberInfo>,
+    /// The unit the conversation belongs to (its creator's when it was made), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitInfo>,
+}
+
+/// `GET /v1/units`: a unit of the caller's municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitInfo {
+    pub id: UnitId,
+    pub name: String,
+}
+
+/// Longest unit name, in characters.
+pub const MAX_UNIT_NAME_CHARS: usize = 80;
+
+/// A unit's name: one line, 1 to 80 characters.
+pub fn check_unit_name(name: &str) -> Result<(), String> {
+    let n = name.trim().chars().count();
+    if n == 0 || n > MAX_UNIT_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(format!(
+            "a unit's name is one line of 1 to {MAX_UNIT_NAME_CHARS} characters"
+        ));
+    }
+    Ok(())
 }
 
 /// Answer to `POST /v1/envelopes`.

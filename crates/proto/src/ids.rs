@@ -117,6 +117,11 @@ id_type!(
     ThreadId
 );
 id_type!(
+    /// A unit of a municipality ("Ungeindsatsen", "Familierådgivningen"): staff and
+    /// conversations belong to one, and a citizen's consents are given to one.
+    UnitId
+);
+id_type!(
     /// A sealed envelope, chosen by the sending client.
     EnvelopeId
 );

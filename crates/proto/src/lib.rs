@@ -30,7 +30,8 @@ pub use envelope::{EnvelopeHeader, PayloadKind, SealedEnvelope};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{EventBody, InboxEvent, InboxPage, ReceiptKind, WsFrame};
 pub use ids::{
-    BlobId, CareId, DeviceId, EnvelopeId, IdError, InvitationId, LinkId, TenantId, ThreadId, UserId,
+    BlobId, CareId, DeviceId, EnvelopeId, IdError, InvitationId, LinkId, TenantId, ThreadId,
+    UnitId, UserId,
 };
 pub use payload::MessagePayload;
 

@@ -279,6 +279,7 @@ fn thread_info() -> ThreadInfo {
                 devices: vec![youth_device()],
             },
         ],
+        unit: None,
     }
 }
 

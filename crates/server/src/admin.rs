@@ -7,7 +7,7 @@ use samtale_proto::{TenantId, UserId};
 
 use crate::auth::now_ms;
 use crate::password;
-use crate::store::{AuditEntry, FilePolicy, Store, StoreError, Tenant, User};
+use crate::store::{AuditEntry, FilePolicy, Store, StoreError, Tenant, Unit, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -31,6 +31,12 @@ pub enum AdminError {
     NoDevice(String),
     #[error("{0}")]
     BadFileRule(String),
+    #[error("{0}")]
+    BadUnit(String),
+    #[error("the municipality {0:?} has a unit named {1:?} already")]
+    UnitExists(String, String),
+    #[error("the municipality {0:?} has no unit named {1:?}")]
+    NoUnit(String, String),
     #[error("storage: {0}")]
     Store(StoreError),
 }
@@ -229,4 +235,99 @@ pub async fn set_file_policy<S: Store>(
         .await
         .map_err(AdminError::Store)?;
     Ok(policy)
+}
+
+async fn tenant_of<S: Store>(store: &S, slug: &str) -> Result<Tenant, AdminError> {
+    store
+        .tenant_by_slug(slug)
+        .await
+        .map_err(AdminError::Store)?
+        .ok_or_else(|| AdminError::NoTenant(slug.to_owned()))
+}
+
+async fn audit_unit<S: Store>(
+    store: &S,
+    tenant: &Tenant,
+    action: &str,
+    subject: String,
+) -> Result<(), AdminError> {
+    store
+        .audit(&AuditEntry {
+            tenant: tenant.id.clone(),
+            at_ms: now_ms(),
+            actor: None,
+            action: action.into(),
+            subject,
+        })
+        .await
+        .map_err(AdminError::Store)
+}
+
+/// The municipality's units, by name.
+pub async fn units<S: Store>(store: &S, slug: &str) -> Result<Vec<Unit>, AdminError> {
+    let tenant = tenant_of(store, slug).await?;
+    store.units_of(&tenant.id).await.map_err(AdminError::Store)
+}
+
+/// Adds a unit to a municipality (its name once, whatever the letter case).
+pub async fn add_unit<S: Store>(store: &S, slug: &str, name: &str) -> Result<Unit, AdminError> {
+    samtale_proto::api::check_unit_name(name).map_err(AdminError::BadUnit)?;
+    let tenant = tenant_of(store, slug).await?;
+    let (ms, r) = fresh_random();
+    let unit = Unit {
+        id: samtale_proto::UnitId::from_parts(ms, r),
+        tenant: tenant.id.clone(),
+        name: name.trim().to_owned(),
+        created_at_ms: now_ms(),
+    };
+    store.create_unit(&unit).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AdminError::UnitExists(slug.to_owned(), unit.name.clone()),
+        e => AdminError::Store(e),
+    })?;
+    audit_unit(store, &tenant, "unit.create", format!("unit={}", unit.id)).await?;
+    Ok(unit)
+}
+
+/// Puts a staff member in the unit named `unit` (or, with `None`, in none).
+pub async fn set_staff_unit<S: Store>(
+    store: &S,
+    slug: &str,
+    username: &str,
+    unit: Option<&str>,
+) -> Result<(User, Option<Unit>), AdminError> {
+    let tenant = tenant_of(store, slug).await?;
+    let user = staff_by_name(store, slug, username).await?;
+    let found = match unit {
+        None => None,
+        Some(name) => {
+            let key = name.trim().to_lowercase();
+            let all = store
+                .units_of(&tenant.id)
+                .await
+                .map_err(AdminError::Store)?;
+            Some(
+                all.into_iter()
+                    .find(|u| u.name.to_lowercase() == key)
+                    .ok_or_else(|| AdminError::NoUnit(slug.to_owned(), name.trim().to_owned()))?,
+            )
+        }
+    };
+    store
+        .set_staff_unit(&user.id, found.as_ref().map(|u| &u.id))
+        .await
+        .map_err(AdminError::Store)?;
+    audit_unit(
+        store,
+        &tenant,
+        "unit.staff",
+        format!(
+            "user={} unit={}",
+            user.id,
+            found
+                .as_ref()
+                .map_or("none".to_owned(), |u| u.id.to_string())
+        ),
+    )
+    .await?;
+    Ok((user, found))
 }

@@ -156,6 +156,25 @@ enum Command {
         #[arg(long, conflicts_with_all = ["max_file_mb", "quota_mb", "types"])]
         clear: bool,
     },
+    /// List a municipality's units; with --add, add one (e.g. "Ungeindsatsen").
+    Units {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        add: Option<String>,
+    },
+    /// Put a staff member in a unit (--unit NAME), or in none (--none). Conversations she
+    /// starts belong to her unit.
+    StaffUnit {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long, required_unless_present = "none")]
+        unit: Option<String>,
+        #[arg(long, conflicts_with = "unit")]
+        none: bool,
+    },
 }
 
 /// Whom an administrative command acts on.
@@ -374,6 +393,28 @@ async fn run<S: Store>(store: S, config: &Config, command: Command) -> Result<()
             let password = password_from_env()?;
             let user = admin::add_staff(&store, &slug, role, &username, &name, &password).await?;
             println!("added {} {} ({})", role.as_str(), username, user.id);
+        }
+        Command::Units { slug, add } => {
+            if let Some(name) = add {
+                let u = admin::add_unit(&store, &slug, &name).await?;
+                println!("added unit {} ({})", u.name, u.id);
+            }
+            for u in admin::units(&store, &slug).await? {
+                println!("{}  {}", u.id, u.name);
+            }
+        }
+        Command::StaffUnit {
+            slug,
+            username,
+            unit,
+            none: _,
+        } => {
+            let (user, found) =
+                admin::set_staff_unit(&store, &slug, &username, unit.as_deref()).await?;
+            match found {
+                Some(u) => println!("{} ({}) is in {}", username, user.id, u.name),
+                None => println!("{} ({}) is in no unit", username, user.id),
+            }
         }
         Command::FilePolicy {
             slug,

@@ -12,6 +12,7 @@ mod records;
 mod scheduled;
 mod session;
 mod threads;
+mod units;
 mod ws;
 
 use axum::Router;
@@ -88,6 +89,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/links/{id}/claim", post(links::claim::<S>))
         .route("/v1/threads/{id}/records", post(records::audit_record::<S>))
         .route("/v1/admin/audit", get(records::audit_log::<S>))
+        .route("/v1/units", get(units::list::<S>))
         .route("/v1/blobs", post(blobs::create::<S>))
         .route("/v1/blobs/policy", get(blobs::policy::<S>))
         .route(

@@ -4,7 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use samtale_proto::api::{CreateThread, MemberInfo, Role, SetMembers, ThreadInfo, ThreadKind};
+use samtale_proto::api::{
+    CreateThread, MemberInfo, Role, SetMembers, ThreadInfo, ThreadKind, UnitInfo,
+};
 use samtale_proto::{EventBody, ThreadId, UserId};
 
 use super::{audit, audit_entry, fresh};
@@ -51,6 +53,13 @@ async fn info_with<S: Store>(
         created_by: thread.created_by.clone(),
         created_at_ms: thread.created_at_ms,
         members: member_infos(st, members).await?,
+        unit: match &thread.unit {
+            None => None,
+            Some(u) => st.store.unit(u).await?.map(|u| UnitInfo {
+                id: u.id,
+                name: u.name,
+            }),
+        },
     })
 }
 
@@ -142,6 +151,8 @@ pub async fn create<S: Store>(
         kind: req.kind,
         created_by: caller.user.id.clone(),
         created_at_ms: now_ms(),
+        // The conversation belongs to her unit, if she has one.
+        unit: st.store.staff_unit(&caller.user.id).await?,
     };
     // The view is built before storing so that the event carries it.
     let info = info_with(&st, &thread, &members).await?;

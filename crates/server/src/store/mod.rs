@@ -13,11 +13,13 @@ mod pg_wakeups;
 pub mod postgres;
 pub mod sqlite;
 mod types;
+mod unit_index;
 
 use std::future::Future;
 
 pub use blob_index::BlobIndex;
 pub use types::*;
+pub use unit_index::UnitIndex;
 
 use samtale_proto::{
     DeviceId, EnvelopeId, EventBody, InboxEvent, InvitationId, LinkId, SealedEnvelope, TenantId,
@@ -69,7 +71,7 @@ pub type Fanout = Vec<(UserId, u64)>;
 type R<T> = Result<T, StoreError>;
 
 /// The server's storage. Every method is one transaction.
-pub trait Store: BlobIndex + Clone + Send + Sync + 'static {
+pub trait Store: BlobIndex + UnitIndex + Clone + Send + Sync + 'static {
     /// Creates or upgrades the schema.
     fn migrate(&self) -> impl Future<Output = R<()>> + Send;
 

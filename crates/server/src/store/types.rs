@@ -163,6 +163,17 @@ pub struct Thread {
     pub kind: ThreadKind,
     pub created_by: UserId,
     pub created_at_ms: i64,
+    /// The unit it belongs to (its creator's when it was made).
+    pub unit: Option<samtale_proto::UnitId>,
+}
+
+/// A unit of a municipality ("Ungeindsatsen").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub id: samtale_proto::UnitId,
+    pub tenant: TenantId,
+    pub name: String,
+    pub created_at_ms: i64,
 }
 
 /// One line of the append-only audit log: who did what to which record, never content.

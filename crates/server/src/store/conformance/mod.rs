@@ -28,6 +28,7 @@ mod sessions;
 mod tenants;
 mod threads;
 mod trust;
+mod units;
 
 use std::fmt::Debug;
 use std::sync::OnceLock;
@@ -62,6 +63,7 @@ pub use trust::{
     check_accounts, check_device_cap_and_revocation, check_first_device, check_link_requests,
     check_purge_skips_stale_and_revoked, check_reinvitation,
 };
+pub use units::check_units;
 
 /// One day in milliseconds: "before" in purge checks is this far in the future.
 const DAY_MS: i64 = 86_400_000;
@@ -95,6 +97,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_blob_uploads(store).await;
     check_blob_attach_and_sweep(store).await;
     check_file_policies(store).await;
+    check_units(store).await;
     check_migrate_twice(store).await;
 }
 
@@ -225,6 +228,7 @@ fn new_thread(tenant: &Tenant, creator: &User, kind: ThreadKind) -> Thread {
         kind,
         created_by: creator.id.clone(),
         created_at_ms: now_ms(),
+        unit: None,
     }
 }
 
@@ -237,6 +241,7 @@ fn thread_event(thread: &Thread) -> EventBody {
             created_by: thread.created_by.clone(),
             created_at_ms: thread.created_at_ms,
             members: Vec::new(),
+            unit: None,
         },
     }
 }

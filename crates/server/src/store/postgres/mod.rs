@@ -42,6 +42,7 @@ mod links;
 mod sessions;
 mod tenants;
 mod threads;
+mod units;
 
 use std::time::Duration;
 
@@ -68,6 +69,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres_4.sql"),
     include_str!("../schema_postgres_5.sql"),
     include_str!("../schema_postgres_6.sql"),
+    include_str!("../schema_postgres_7.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).

@@ -23,7 +23,7 @@ pub(super) async fn members<C: GenericClient>(
     rows.iter().map(|r| id(col(r, 0)?)).collect()
 }
 
-const THREAD_COLS: &str = "t.id, t.tenant, t.kind, t.created_by, t.created_at";
+const THREAD_COLS: &str = "t.id, t.tenant, t.kind, t.created_by, t.created_at, t.unit_id";
 fn thread_from(r: &Row) -> Result<Thread, StoreError> {
     Ok(Thread {
         id: id(col(r, 0)?)?,
@@ -31,6 +31,7 @@ fn thread_from(r: &Row) -> Result<Thread, StoreError> {
         kind: codec::thread_kind(col(r, 2)?)?,
         created_by: id(col(r, 3)?)?,
         created_at_ms: col(r, 4)?,
+        unit: codec::opt_id(col(r, 5)?)?,
     })
 }
 
@@ -67,8 +68,8 @@ pub(super) async fn create_thread(
     let tx = conn.transaction().await.map_err(backend)?;
     execute(
         &tx,
-        "INSERT INTO threads (id, tenant, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
-        &[&t.id.as_str(), &t.tenant.as_str(), &t.kind.as_str(), &t.created_by.as_str(), &t.created_at_ms],
+        "INSERT INTO threads (id, tenant, kind, created_by, created_at, unit_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&t.id.as_str(), &t.tenant.as_str(), &t.kind.as_str(), &t.created_by.as_str(), &t.created_at_ms, &t.unit.as_ref().map(|u| u.as_str())],
     )
     .await
     .map_err(|e| unique_or_backend(e, "thread"))?;

@@ -21,6 +21,7 @@ mod links;
 mod sessions;
 mod tenants;
 mod threads;
+mod units;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_sqlite_4.sql"),
     include_str!("../schema_sqlite_5.sql"),
     include_str!("../schema_sqlite_6.sql"),
+    include_str!("../schema_sqlite_7.sql"),
 ];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;

@@ -18,16 +18,25 @@ pub(super) fn members(conn: &Connection, thread: &str) -> Result<Vec<UserId>, St
     rows.map(|r| r.map_err(backend).and_then(id)).collect()
 }
 
-fn thread_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String, i64)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+type ThreadRow = (String, String, String, String, i64, Option<String>);
+fn thread_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ThreadRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
-fn thread_from(t: (String, String, String, String, i64)) -> Result<Thread, StoreError> {
+fn thread_from(t: ThreadRow) -> Result<Thread, StoreError> {
     Ok(Thread {
         id: id(t.0)?,
         tenant: id(t.1)?,
         kind: codec::thread_kind(&t.2)?,
         created_by: id(t.3)?,
         created_at_ms: t.4,
+        unit: codec::opt_id(t.5)?,
     })
 }
 
@@ -42,8 +51,8 @@ pub(super) async fn create_thread(
     let body = codec::to_json(event)?;
     store.write(move |conn| {
         conn.execute(
-            "INSERT INTO threads (id, tenant, kind, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![t.id.as_str(), t.tenant.as_str(), t.kind.as_str(), t.created_by.as_str(), t.created_at_ms],
+            "INSERT INTO threads (id, tenant, kind, created_by, created_at, unit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![t.id.as_str(), t.tenant.as_str(), t.kind.as_str(), t.created_by.as_str(), t.created_at_ms, t.unit.as_ref().map(|u| u.as_str())],
         )
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict("thread") } else { backend(e) })?;
         for m in &members {
@@ -95,7 +104,7 @@ pub(super) async fn thread(
         .read(move |conn| {
             cached_row(
                 conn,
-                "SELECT id, tenant, kind, created_by, created_at FROM threads WHERE id = ?1",
+                "SELECT id, tenant, kind, created_by, created_at, unit_id FROM threads WHERE id = ?1",
                 [tid.as_str()],
                 thread_row,
             )
@@ -124,7 +133,7 @@ pub(super) async fn threads_of(
         .read(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT t.id, t.tenant, t.kind, t.created_by, t.created_at FROM threads t
+                    "SELECT t.id, t.tenant, t.kind, t.created_by, t.created_at, t.unit_id FROM threads t
                  JOIN members m ON m.thread_id = t.id WHERE m.user_id = ?1 ORDER BY t.id",
                 )
                 .map_err(backend)?;
