@@ -109,6 +109,9 @@ pub struct FileConfig {
     pub unsent_file_seconds: Option<u64>,
     /// Directory of the files' ciphertext (default: `blobs` in `data_dir` with SQLite).
     pub blob_dir: Option<PathBuf>,
+    /// Each chunk written to disk (fsync) before it is counted (default true). False trades
+    /// that for speed: a power cut may then lose a chunk the server said it had.
+    pub blob_fsync: Option<bool>,
     pub s3_endpoint: Option<String>,
     pub s3_bucket: Option<String>,
     pub s3_region: Option<String>,
@@ -232,6 +235,7 @@ pub struct Overrides {
     pub blob_quota_mb: Option<u64>,
     pub unsent_file_seconds: Option<u64>,
     pub blob_dir: Option<PathBuf>,
+    pub blob_fsync: Option<bool>,
     pub s3: S3Settings,
 }
 
@@ -276,12 +280,14 @@ impl Config {
             },
         };
         let blob_dir = o.blob_dir.or(file.blob_dir);
+        let fsync = o.blob_fsync.or(file.blob_fsync).unwrap_or(true);
         let blobs = match s3.config()? {
             Some(s3) => Some(BlobBackend::S3(s3)),
             None => match (&backend, blob_dir) {
-                (_, Some(dir)) => Some(BlobBackend::Local { dir }),
+                (_, Some(dir)) => Some(BlobBackend::Local { dir, fsync }),
                 (Backend::Sqlite { data_dir }, None) => Some(BlobBackend::Local {
                     dir: data_dir.join("blobs"),
+                    fsync,
                 }),
                 (Backend::Postgres { .. }, None) => None,
             },
@@ -356,7 +362,21 @@ mod tests {
         assert_eq!(
             sqlite.blobs,
             Some(BlobBackend::Local {
-                dir: "/srv/samtale/blobs".into()
+                dir: "/srv/samtale/blobs".into(),
+                fsync: true,
+            })
+        );
+        // Durable unless the operator trades it for speed.
+        let fast = Config::resolve(
+            toml::from_str("data_dir = \"/srv/samtale\"\nblob_fsync = false").unwrap(),
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            fast.blobs,
+            Some(BlobBackend::Local {
+                dir: "/srv/samtale/blobs".into(),
+                fsync: false,
             })
         );
         let pg = |file: &str| {

@@ -41,6 +41,10 @@ struct StorageArgs {
     /// PostgreSQL, files need this or an S3 bucket).
     #[arg(long, global = true, env = "SAMTALE_BLOB_DIR")]
     blob_dir: Option<PathBuf>,
+    /// Write each file chunk to disk (fsync) before counting it (default true); false is
+    /// faster, and a power cut may then lose a chunk the server said it had.
+    #[arg(long, global = true, env = "SAMTALE_BLOB_FSYNC")]
+    blob_fsync: Option<bool>,
     /// S3-compatible endpoint for files, e.g. https://s3.eu-north-1.amazonaws.com.
     #[arg(long, global = true, env = "SAMTALE_S3_ENDPOINT")]
     s3_endpoint: Option<String>,
@@ -213,6 +217,7 @@ async fn main() -> Result<()> {
         data_dir: cli.storage.data_dir.clone(),
         database_url: cli.storage.database_url.clone(),
         blob_dir: cli.storage.blob_dir.clone(),
+        blob_fsync: cli.storage.blob_fsync,
         s3: S3Settings {
             s3_endpoint: cli.storage.s3_endpoint.clone(),
             s3_bucket: cli.storage.s3_bucket.clone(),

@@ -10,6 +10,7 @@ async fn local_directory_conforms() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = ChunkStore::open(&BlobBackend::Local {
         dir: dir.path().join("blobs"),
+        fsync: true,
     })
     .expect("open the directory store");
     conformance::run_all(&store, 1).await;

@@ -24,7 +24,8 @@ use samtale_proto::{BlobId, TenantId};
 #[derive(Clone, PartialEq, Eq)]
 pub enum BlobBackend {
     /// A directory on this node (created if missing).
-    Local { dir: PathBuf },
+    /// A directory; with `fsync`, each chunk is on disk before it is counted.
+    Local { dir: PathBuf, fsync: bool },
     /// A bucket of an S3-compatible service.
     S3(S3Config),
 }
@@ -32,7 +33,12 @@ pub enum BlobBackend {
 impl std::fmt::Debug for BlobBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            BlobBackend::Local { dir } => write!(f, "local directory {}", dir.display()),
+            BlobBackend::Local { dir, fsync } => write!(
+                f,
+                "local directory {}{}",
+                dir.display(),
+                if *fsync { "" } else { " (no fsync)" }
+            ),
             BlobBackend::S3(c) => write!(f, "S3 bucket {} at {}", c.bucket, c.endpoint),
         }
     }
@@ -84,13 +90,16 @@ fn is_loopback(endpoint: &str) -> bool {
 impl ChunkStore {
     pub fn open(config: &BlobBackend) -> Result<ChunkStore, BlobError> {
         let inner: Arc<dyn ObjectStore> = match config {
-            BlobBackend::Local { dir } => {
+            BlobBackend::Local { dir, fsync } => {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     BlobError::Setup(format!("cannot create {}: {e}", dir.display()))
                 })?;
+                // Each chunk is on disk (file and directory entry) before the database counts
+                // it: a crash or power cut never leaves a counted chunk missing.
                 Arc::new(
                     object_store::local::LocalFileSystem::new_with_prefix(dir)
-                        .map_err(|e| BlobError::Setup(e.to_string()))?,
+                        .map_err(|e| BlobError::Setup(e.to_string()))?
+                        .with_fsync(*fsync),
                 )
             }
             BlobBackend::S3(c) => {
