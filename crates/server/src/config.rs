@@ -107,6 +107,8 @@ pub struct FileConfig {
     pub blob_quota_mb: Option<u64>,
     /// Seconds an upload may wait to be sent in a message before it is deleted (default a day).
     pub unsent_file_seconds: Option<u64>,
+    /// Bytes per uploaded chunk, in KiB (default 2048; 64 to 16384).
+    pub chunk_kib: Option<u32>,
     /// Directory of the files' ciphertext (default: `blobs` in `data_dir` with SQLite).
     pub blob_dir: Option<PathBuf>,
     /// Each chunk written to disk (fsync) before it is counted (default true). False trades
@@ -234,6 +236,7 @@ pub struct Overrides {
     pub max_file_mb: Option<u64>,
     pub blob_quota_mb: Option<u64>,
     pub unsent_file_seconds: Option<u64>,
+    pub chunk_kib: Option<u32>,
     pub blob_dir: Option<PathBuf>,
     pub blob_fsync: Option<bool>,
     pub s3: S3Settings,
@@ -269,6 +272,10 @@ impl Config {
         }
         if let Some(s) = o.unsent_file_seconds.or(file.unsent_file_seconds) {
             limits.unsent_blob_ttl = Duration::from_secs(s.max(1));
+        }
+        if let Some(kib) = o.chunk_kib.or(file.chunk_kib) {
+            // A client takes chunks of at most 16 MiB.
+            limits.chunk_size = kib.clamp(64, 16 * 1024) * 1024;
         }
         let backend = match o.database_url.or(file.database_url) {
             Some(url) => Backend::Postgres { url },
@@ -366,6 +373,22 @@ mod tests {
                 fsync: true,
             })
         );
+        // Chunks of 4 MiB; a size past what clients take is held to 16 MiB.
+        let chunks = |kib: u32| {
+            Config::resolve(
+                FileConfig {
+                    chunk_kib: Some(kib),
+                    ..FileConfig::default()
+                },
+                Overrides::default(),
+            )
+            .unwrap()
+            .limits
+            .chunk_size
+        };
+        assert_eq!(chunks(4096), 4 << 20);
+        assert_eq!(chunks(1 << 20), 16 << 20);
+        assert_eq!(chunks(1), 64 << 10);
         // Durable unless the operator trades it for speed.
         let fast = Config::resolve(
             toml::from_str("data_dir = \"/srv/samtale\"\nblob_fsync = false").unwrap(),

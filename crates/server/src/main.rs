@@ -95,6 +95,10 @@ enum Command {
         /// 86,400: a day).
         #[arg(long, env = "SAMTALE_UNSENT_FILE_SECONDS")]
         unsent_file_seconds: Option<u64>,
+        /// Bytes per uploaded chunk, in KiB (default 2048, 64 to 16384). Larger chunks mean
+        /// fewer requests and disk syncs per file, and more memory per upload in flight.
+        #[arg(long, env = "SAMTALE_CHUNK_KIB")]
+        chunk_kib: Option<u32>,
     },
     /// Create a municipality with its first admin. The password is read from SAMTALE_PASSWORD.
     CreateTenant {
@@ -239,9 +243,11 @@ async fn main() -> Result<()> {
         max_file_mb,
         blob_quota_mb,
         unsent_file_seconds,
+        chunk_kib,
     } = &cli.command
     {
         overrides.unsent_file_seconds = *unsent_file_seconds;
+        overrides.chunk_kib = *chunk_kib;
         overrides.max_file_mb = *max_file_mb;
         overrides.blob_quota_mb = *blob_quota_mb;
         overrides.citizen_devices = *citizen_devices;
