@@ -246,6 +246,28 @@ async fn files_arrive_intact_and_the_server_sees_only_ciphertext() -> anyhow::Re
     Ok(())
 }
 
+type Sending = tokio::task::JoinHandle<
+    Result<samtale_client::views::MessageView, samtale_client::ClientError>,
+>;
+
+/// Writes a 50 MB PDF into `work` and starts sending it from `sara` (in the background, so the
+/// test can kill the server meanwhile). Returns the file's bytes and the send.
+fn send_50_mb(
+    sara: &Arc<samtale_client::Client>,
+    thread: &samtale_proto::ThreadId,
+    work: &std::path::Path,
+) -> anyhow::Result<(Vec<u8>, Sending)> {
+    let big = pdf(50_000_000);
+    let path = work.join("sagsakter.pdf");
+    std::fs::write(&path, &big)?;
+    let (sara, thread) = (sara.clone(), thread.clone());
+    let sending = tokio::spawn(async move {
+        sara.send_files(&thread, "Alle papirerne", vec![FileInput::path(path)])
+            .await
+    });
+    Ok((big, sending))
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -270,21 +292,8 @@ async fn a_large_upload_survives_a_server_killed_halfway() -> anyhow::Result<()>
         .create_thread(ThreadKind::Youth, vec![me.user.clone()])
         .await?;
     let work = tempfile::tempdir()?;
-    let big = pdf(50_000_000);
-    std::fs::write(work.path().join("sagsakter.pdf"), &big)?;
     let sara = Arc::new(sara);
-
-    let sending = tokio::spawn({
-        let (sara, thread, path) = (
-            sara.clone(),
-            thread.clone(),
-            work.path().join("sagsakter.pdf"),
-        );
-        async move {
-            sara.send_files(&thread, "Alle papirerne", vec![FileInput::path(path)])
-                .await
-        }
-    });
+    let (big, sending) = send_50_mb(&sara, &thread, work.path())?;
     // Killed once a few chunks are up: counted on the server's disk, since the upload begins
     // while the file is still being encrypted, before the message is queued.
     let blobs = data_dir(&scene).join("blobs");
@@ -504,20 +513,8 @@ async fn a_large_file_survives_a_killed_node_of_two_on_postgresql_and_s3() -> an
         .create_thread(ThreadKind::Youth, vec![me.user.clone()])
         .await?;
     let work = tempfile::tempdir()?;
-    let big = pdf(50_000_000);
-    std::fs::write(work.path().join("sagsakter.pdf"), &big)?;
     let sara = Arc::new(sara);
-    let sending = tokio::spawn({
-        let (sara, thread, path) = (
-            sara.clone(),
-            thread.clone(),
-            work.path().join("sagsakter.pdf"),
-        );
-        async move {
-            sara.send_files(&thread, "Alle papirerne", vec![FileInput::path(path)])
-                .await
-        }
-    });
+    let (big, sending) = send_50_mb(&sara, &thread, work.path())?;
     // Node A is killed once a few chunks are counted in the database.
     eventually(Duration::from_secs(60), "a few chunks are up", || {
         let url = db.url.clone();

@@ -535,9 +535,26 @@ async fn a_file_the_server_changes_pads_or_oversizes_is_refused() -> anyhow::Res
     let err = w.sara.fetch_file(&blob).await.expect_err("a changed file");
     assert!(matches!(err, ClientError::FileDamaged(_)), "{err}");
     assert_eq!(w.sara.file(&blob)?.state, FileState::Failed);
+    // Saving decrypts while the bytes arrive: a changed or padded file still leaves nothing in
+    // the folder, not even the hidden part it was decrypted into.
+    let out = tempfile::tempdir()?;
+    let err = w
+        .sara
+        .save_attachment(&blob, out.path())
+        .await
+        .expect_err("a changed file saved");
+    assert!(matches!(err, ClientError::FileDamaged(_)), "{err}");
+    w.liar.with(|s| s.chunk = vec![7; cipher.len() + 100_000]);
+    let err = w
+        .sara
+        .save_attachment(&blob, out.path())
+        .await
+        .expect_err("a padded file saved");
+    assert!(matches!(err, ClientError::Protocol(_)), "{err}");
+    let left: Vec<_> = std::fs::read_dir(out.path())?.collect();
+    assert!(left.is_empty(), "nothing was written: {left:?}");
     // The true bytes: fetched and opened.
     w.liar.with(|s| s.chunk = cipher.clone());
-    let out = tempfile::tempdir()?;
     let saved = w.sara.save_attachment(&blob, out.path()).await?;
     assert_eq!(std::fs::read_to_string(saved)?, plain);
     Ok(())

@@ -523,3 +523,54 @@ pub(crate) fn received(files: &[FileRef]) -> Vec<FileRef> {
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server's list of types only narrows: a program is refused even where the server
+    /// (lying, or set up wrong) says every type is taken.
+    #[test]
+    fn programs_are_refused_whatever_the_server_allows() {
+        let dir = tempfile::tempdir().expect("dir");
+        let input = FileInput {
+            source: FileSource::Bytes(b"\x7fELF\x02\x01\x01\0 not a photo".to_vec()),
+            name: Some("ferie.jpg".into()),
+            thumbnail: None,
+        };
+        let everything = Rules {
+            max: DEFAULT_MAX_FILE,
+            types: Some(vec![
+                "application/*".into(),
+                "image/*".into(),
+                "text/*".into(),
+            ]),
+        };
+        let err = prepare(&input, dir.path(), &everything, None).err();
+        assert!(
+            matches!(err, Some(ClientError::FileRefused(ref m)) if m.contains("program")),
+            "{err:?}"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .map(|d| d.count())
+                .unwrap_or(0),
+            0
+        );
+        // A list that names the type lets a real PDF through; one that does not, refuses it.
+        let pdf = FileInput {
+            source: FileSource::Bytes(b"%PDF-1.4\nplan\n%%EOF\n".to_vec()),
+            name: Some("plan.pdf".into()),
+            thumbnail: None,
+        };
+        assert!(prepare(&pdf, dir.path(), &everything, None).is_ok());
+        let images = Rules {
+            max: DEFAULT_MAX_FILE,
+            types: Some(vec!["image/*".into()]),
+        };
+        assert!(matches!(
+            prepare(&pdf, dir.path(), &images, None),
+            Err(ClientError::FileRefused(_))
+        ));
+    }
+}
