@@ -15,6 +15,7 @@
 //! See DESIGN.md, "Security model". Nothing here does I/O beyond reading the OS random
 //! generator; storing secrets is the embedder's job ([`DeviceIdentity::to_secret_bytes`]).
 
+pub mod at_rest;
 pub mod file;
 pub mod identity;
 pub mod invite;
