@@ -94,7 +94,13 @@ mod tests {
     fn keys_are_64_hex_digits() {
         assert!(AtRestKey::from_hex(KEY).is_ok());
         assert!(AtRestKey::from_hex(&format!(" {KEY}\n")).is_ok());
-        for bad in ["", "00", &KEY[..63], &format!("{KEY}00"), &KEY.replace('a', "g")] {
+        for bad in [
+            "",
+            "00",
+            &KEY[..63],
+            &format!("{KEY}00"),
+            &KEY.replace('a', "g"),
+        ] {
             assert!(AtRestKey::from_hex(bad).is_err(), "{bad:?}");
         }
     }

@@ -84,3 +84,26 @@ pub enum ContactState {
     /// The operator or mail server refused it (`failed_at_ms`).
     Bounced,
 }
+
+/// `PUT /v1/me/contacts`: a citizen's mobile number or e-mail address, as he typed it (a
+/// Danish mobile number with or without +45, or an e-mail address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetContact {
+    pub channel: Channel,
+    pub value: String,
+}
+
+/// A number or address in the register, as its citizen (or staff, with a reason) sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub channel: Channel,
+    /// `+4523456789`, or the e-mail address.
+    pub value: String,
+    pub state: ContactState,
+    /// "app" (the citizen) or "caseworker".
+    pub source: String,
+    pub updated_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at_ms: Option<i64>,
+}

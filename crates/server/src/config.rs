@@ -27,6 +27,8 @@ pub struct Config {
     pub purge_every: Duration,
     /// Where files go; None: the server takes no files (PostgreSQL without `blob_dir` or S3).
     pub blobs: Option<BlobBackend>,
+    /// The key the contact register is sealed under; None: the server keeps no contacts.
+    pub contact_key: Option<std::sync::Arc<samtale_crypto::at_rest::AtRestKey>>,
 }
 
 /// Rules the routes enforce.
@@ -109,6 +111,9 @@ pub struct FileConfig {
     pub unsent_file_seconds: Option<u64>,
     /// Bytes per uploaded chunk, in KiB (default 2048; 64 to 16384).
     pub chunk_kib: Option<u32>,
+    /// The key (64 hex digits) citizens' numbers and addresses are sealed under; better given
+    /// as SAMTALE_CONTACT_KEY than in this file. Without it the server keeps no contacts.
+    pub contact_key: Option<String>,
     /// Directory of the files' ciphertext (default: `blobs` in `data_dir` with SQLite).
     pub blob_dir: Option<PathBuf>,
     /// Each chunk written to disk (fsync) before it is counted (default true). False trades
@@ -205,6 +210,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("the settings are incomplete: {0}")]
     Incomplete(&'static str),
+    #[error("contact_key is not usable: {0}")]
+    ContactKey(String),
 }
 
 impl FileConfig {
@@ -239,6 +246,7 @@ pub struct Overrides {
     pub chunk_kib: Option<u32>,
     pub blob_dir: Option<PathBuf>,
     pub blob_fsync: Option<bool>,
+    pub contact_key: Option<String>,
     pub s3: S3Settings,
 }
 
@@ -299,7 +307,15 @@ impl Config {
                 (Backend::Postgres { .. }, None) => None,
             },
         };
+        let contact_key = match o.contact_key.or(file.contact_key) {
+            None => None,
+            Some(hex) => Some(std::sync::Arc::new(
+                samtale_crypto::at_rest::AtRestKey::from_hex(&hex)
+                    .map_err(|e| ConfigError::ContactKey(e.to_string()))?,
+            )),
+        };
         Ok(Config {
+            contact_key,
             listen: o
                 .listen
                 .or(file.listen)

@@ -229,6 +229,8 @@ async fn main() -> Result<()> {
             s3_access_key: cli.storage.s3_access_key.clone(),
             s3_secret_key: std::env::var("SAMTALE_S3_SECRET_KEY").ok(),
         },
+        // A secret: from the environment (or the config file), never a flag.
+        contact_key: std::env::var("SAMTALE_CONTACT_KEY").ok(),
         ..Default::default()
     };
     if let Command::Serve {
@@ -306,6 +308,7 @@ async fn run<S: Store>(store: S, config: &Config, command: Command) -> Result<()
                 store,
                 listener,
                 serve::Setup {
+                    contact_key: config.contact_key.clone(),
                     limits: config.limits.clone(),
                     purge_every: config.purge_every,
                     blobs,

@@ -22,6 +22,8 @@ pub struct Setup {
     pub purge_every: Duration,
     /// Where files go; None: the file routes answer that files are not set up.
     pub blobs: Option<ChunkStore>,
+    /// The contact register's key; None: the contact routes answer that it is not set up.
+    pub contact_key: Option<std::sync::Arc<samtale_crypto::at_rest::AtRestKey>>,
 }
 
 /// Serves until `shutdown` completes. The listener is bound by the caller so that it can learn
@@ -41,7 +43,8 @@ pub async fn serve<S: Store>(
         setup.purge_every,
         stop_rx.clone(),
     ));
-    let state = AppState::new(store.clone(), limits, setup.blobs, stop_rx.clone());
+    let mut state = AppState::new(store.clone(), limits, setup.blobs, stop_rx.clone());
+    state.contact_key = setup.contact_key;
     let release = tokio::spawn(release_loop(
         store.clone(),
         state.hub.clone(),

@@ -24,6 +24,8 @@ pub struct AppState<S> {
     pub release: Arc<tokio::sync::Notify>,
     /// The blob store for files, when one is set up.
     pub blobs: Option<ChunkStore>,
+    /// The key the contact register is sealed under, when one is set up.
+    pub contact_key: Option<Arc<samtale_crypto::at_rest::AtRestKey>>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -36,6 +38,7 @@ impl<S: Clone> Clone for AppState<S> {
             shutdown: self.shutdown.clone(),
             release: self.release.clone(),
             blobs: self.blobs.clone(),
+            contact_key: self.contact_key.clone(),
         }
     }
 }
@@ -59,6 +62,7 @@ impl<S: Store> AppState<S> {
             shutdown,
             release: Arc::new(tokio::sync::Notify::new()),
             blobs,
+            contact_key: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 mod admin;
 pub(crate) mod blobs;
 mod codes;
+mod contacts;
 mod devices;
 mod envelopes;
 mod invitations;
@@ -90,6 +91,12 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/threads/{id}/records", post(records::audit_record::<S>))
         .route("/v1/admin/audit", get(records::audit_log::<S>))
         .route("/v1/units", get(units::list::<S>))
+        .route(
+            "/v1/me/contacts",
+            get(contacts::mine::<S>).put(contacts::set::<S>),
+        )
+        .route("/v1/me/contacts/{channel}", delete(contacts::remove::<S>))
+        .route("/v1/users/{id}/contacts", get(contacts::of_citizen::<S>))
         .route("/v1/blobs", post(blobs::create::<S>))
         .route("/v1/blobs/policy", get(blobs::policy::<S>))
         .route(

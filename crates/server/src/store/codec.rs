@@ -145,3 +145,37 @@ pub fn policy_from(c: PolicyColumns) -> Result<FilePolicy, StoreError> {
             .transpose()?,
     })
 }
+
+pub fn channel_text(c: samtale_proto::notices::Channel) -> &'static str {
+    match c {
+        samtale_proto::notices::Channel::Sms => "sms",
+        samtale_proto::notices::Channel::Email => "email",
+    }
+}
+
+pub fn channel(s: &str) -> Result<samtale_proto::notices::Channel, StoreError> {
+    match s {
+        "sms" => Ok(samtale_proto::notices::Channel::Sms),
+        "email" => Ok(samtale_proto::notices::Channel::Email),
+        _ => Err(StoreError::Backend(format!("corrupt channel {s:?}"))),
+    }
+}
+
+pub fn contact_state_text(c: samtale_proto::notices::ContactState) -> &'static str {
+    use samtale_proto::notices::ContactState as S;
+    match c {
+        S::Verified => "verified",
+        S::Unverified => "unverified",
+        S::Bounced => "bounced",
+    }
+}
+
+pub fn contact_state(s: &str) -> Result<samtale_proto::notices::ContactState, StoreError> {
+    use samtale_proto::notices::ContactState as S;
+    match s {
+        "verified" => Ok(S::Verified),
+        "unverified" => Ok(S::Unverified),
+        "bounced" => Ok(S::Bounced),
+        _ => Err(StoreError::Backend(format!("corrupt contact state {s:?}"))),
+    }
+}

@@ -167,6 +167,22 @@ pub struct Thread {
     pub unit: Option<samtale_proto::UnitId>,
 }
 
+/// A citizen's mobile number or e-mail address in the contact register, sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRecord {
+    pub citizen: UserId,
+    pub tenant: TenantId,
+    pub channel: samtale_proto::notices::Channel,
+    /// The value sealed under the server's contact key (`samtale_crypto::at_rest`).
+    pub sealed: Vec<u8>,
+    pub state: samtale_proto::notices::ContactState,
+    /// "app" (the citizen) or "caseworker".
+    pub source: String,
+    pub updated_at_ms: i64,
+    pub verified_at_ms: Option<i64>,
+    pub failed_at_ms: Option<i64>,
+}
+
 /// A unit of a municipality ("Ungeindsatsen").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unit {

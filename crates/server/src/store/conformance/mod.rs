@@ -20,6 +20,7 @@
 
 mod audit;
 mod blobs;
+mod contacts;
 mod devices;
 mod held;
 mod inbox;
@@ -49,6 +50,7 @@ use super::{Device, Invitation, PutOutcome, Session, Store, StoreError, Tenant, 
 
 pub use audit::check_audit;
 pub use blobs::{check_blob_attach_and_sweep, check_blob_uploads, check_file_policies};
+pub use contacts::check_contacts;
 pub use devices::{check_device_logins, check_devices};
 pub use held::check_release_queue;
 pub use inbox::{
@@ -98,6 +100,7 @@ pub async fn run_all<S: Store>(store: &S) {
     check_blob_attach_and_sweep(store).await;
     check_file_policies(store).await;
     check_units(store).await;
+    check_contacts(store).await;
     check_migrate_twice(store).await;
 }
 

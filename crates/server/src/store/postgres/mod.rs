@@ -34,6 +34,7 @@
 
 mod audit;
 mod blobs;
+mod contacts;
 mod devices;
 mod held;
 mod inbox;
@@ -70,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres_5.sql"),
     include_str!("../schema_postgres_6.sql"),
     include_str!("../schema_postgres_7.sql"),
+    include_str!("../schema_postgres_8.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).

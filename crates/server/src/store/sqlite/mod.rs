@@ -13,6 +13,7 @@
 
 mod audit;
 mod blobs;
+mod contacts;
 mod devices;
 mod held;
 mod inbox;
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_sqlite_5.sql"),
     include_str!("../schema_sqlite_6.sql"),
     include_str!("../schema_sqlite_7.sql"),
+    include_str!("../schema_sqlite_8.sql"),
 ];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;
