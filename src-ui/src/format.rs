@@ -62,48 +62,19 @@ impl Local {
     }
 }
 
-/// Local time of a Unix millisecond timestamp (the webview knows the time zone).
-#[cfg(target_arch = "wasm32")]
+/// What a Danish clock shows at a Unix millisecond timestamp: the municipality's time, the
+/// same the engine writes into cards and records, whatever zone the device is set to.
 pub fn local(ms: i64) -> Local {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    let l = samtale_proto::clock::local(ms);
     Local {
-        year: d.get_full_year(),
-        month: d.get_month(),
-        day: d.get_date(),
-        weekday: d.get_day(),
-        hour: d.get_hours(),
-        minute: d.get_minutes(),
+        year: u32::try_from(l.date.year).unwrap_or(0),
+        month: l.date.month.saturating_sub(1),
+        day: l.date.day,
+        // The clock counts from Monday, this from Sunday.
+        weekday: ((l.weekday + 1) % 7) as u32,
+        hour: l.hour,
+        minute: l.minute,
     }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-pub fn local(ms: i64) -> Local {
-    // UTC off the webview; only used by host-side checks.
-    let days = ms.div_euclid(86_400_000);
-    let secs = ms.rem_euclid(86_400_000) / 1000;
-    let (y, m, d) = civil_from_days(days);
-    Local {
-        year: y as u32,
-        month: m - 1,
-        day: d,
-        weekday: ((days + 4).rem_euclid(7)) as u32,
-        hour: (secs / 3600) as u32,
-        minute: ((secs / 60) % 60) as u32,
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Noon local time on a date (month 1-12), in ms since the epoch.
@@ -111,18 +82,13 @@ pub fn local_noon(year: i32, month: u32, day: u32) -> i64 {
     local_at(year, month, day, 12, 0)
 }
 
-/// A local date (month 1-12) and time of day, in ms since the epoch.
-#[cfg(target_arch = "wasm32")]
+/// A Danish date (month 1-12) and time of day, in ms since the epoch.
 pub fn local_at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
-    js_sys::Date::new_with_year_month_day_hr_min_sec(
-        year as u32,
-        month as i32 - 1,
-        day as i32,
-        hour as i32,
-        minute as i32,
-        0,
+    samtale_proto::clock::to_utc(
+        samtale_proto::clock::Date { year, month, day },
+        hour,
+        minute,
     )
-    .get_time() as i64
 }
 
 /// A date input's `YYYY-MM-DD` and a time input's `HH:MM`, local, in ms; None for anything
@@ -136,21 +102,6 @@ pub fn parse_moment(date: &str, time: &str) -> Option<i64> {
         return None;
     }
     Some(local_at(y, m as u32, d as u32, h, min))
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-pub fn local_at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> i64 {
-    // UTC off the webview, like `local`.
-    let (y, m) = if month <= 2 {
-        (i64::from(year) - 1, i64::from(month) + 9)
-    } else {
-        (i64::from(year), i64::from(month) - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + i64::from(day) - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    days * 86_400_000 + i64::from(hour) * 3_600_000 + i64::from(minute) * 60_000
 }
 
 /// "14.05" (Danish) or "14:05" (English).
@@ -214,16 +165,19 @@ mod tests {
 
     #[test]
     fn danish_dates_and_times() {
-        // 2026-11-23 14:05 UTC was a Monday.
+        // 2026-11-23 14:05 UTC was a Monday, 15.05 in Copenhagen (winter time), whatever
+        // zone the device is set to.
         let t = local(1_795_442_700_000);
         assert_eq!(
             (t.year, t.month, t.day, t.weekday, t.hour, t.minute),
-            (2026, 10, 23, 1, 14, 5)
+            (2026, 10, 23, 1, 15, 5)
         );
+        // Summer time: 2026-07-01 10:00 UTC is 12.00.
+        assert_eq!(local(1_782_900_000_000).hour, 12);
         let later = local(1_795_442_700_000 + 3 * 86_400_000);
         let yesterday = local(1_795_442_700_000 + 2 * 86_400_000);
-        assert_eq!(time(Language::Da, &t), "14.05");
-        assert_eq!(time(Language::En, &t), "14:05");
+        assert_eq!(time(Language::Da, &t), "15.05");
+        assert_eq!(time(Language::En, &t), "15:05");
         assert_eq!(
             day(Language::Da, &t, &later, &yesterday),
             "mandag 23. november 2026"
@@ -231,12 +185,12 @@ mod tests {
         assert_eq!(day(Language::Da, &t, &t, &yesterday), "I dag");
         assert_eq!(day(Language::Da, &yesterday, &later, &yesterday), "I går");
         assert_eq!(short(Language::Da, &t, &later), "23. nov");
-        assert_eq!(moment(Language::Da, &t), "man 23. nov 14.05");
+        assert_eq!(moment(Language::Da, &t), "man 23. nov 15.05");
         let noon = local(local_noon(2026, 11, 23));
         assert_eq!(
             (noon.year, noon.month, noon.day, noon.hour),
             (2026, 10, 23, 12)
         );
-        assert_eq!(moment(Language::En, &t), "Mon Nov 23 14:05");
+        assert_eq!(moment(Language::En, &t), "Mon Nov 23 15:05");
     }
 }
