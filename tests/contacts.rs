@@ -200,3 +200,55 @@ async fn a_citizens_contacts_are_sealed_and_read_only_with_a_reason() -> anyhow:
     drop(storage);
     Ok(())
 }
+
+/// The same through the engine and the `samtale` CLI on Mikkel's profile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_youth_keeps_his_contacts_with_the_cli() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let scene = Scene::start_on(
+        Storage::Sqlite(data.path().to_owned()),
+        &["aarhus"],
+        &[],
+        &[("SAMTALE_CONTACT_KEY", KEY)],
+    )?;
+    let (sara, _) = scene.sara().await?;
+    let (mikkel, _) = scene.mikkel(&sara).await?;
+    // The engine first: a number as people write it, kept in its normal form.
+    let phone = mikkel.set_contact(Channel::Sms, "+45 23 45 67 89").await?;
+    assert_eq!(phone.value, "+4523456789");
+    let err = mikkel
+        .set_contact(Channel::Email, "mikkel@@eksempel.dk")
+        .await
+        .expect_err("not an address");
+    assert!(err.to_string().contains("not an e-mail address"), "{err}");
+    drop(mikkel);
+    // Then the CLI on the same profile (opened with the scene's database key).
+    let profile = scene.profiles.path().join("mikkel");
+    let cli = |args: &[&str]| -> anyhow::Result<String> {
+        let out = samtale_tests::cli_command(&profile)
+            .env("SAMTALE_DB_KEY", "07".repeat(32))
+            .args(args)
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "samtale {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let shown = cli(&["set-contact", "email", "mikkel@eksempel.dk"])?;
+    assert!(
+        shown.contains("mikkel@eksempel.dk") && shown.contains("ikke bekræftet"),
+        "{shown}"
+    );
+    let list: Vec<ContactView> = serde_json::from_str(&cli(&["--json", "contacts"])?)?;
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].value, "+4523456789");
+    let err = cli(&["set-contact", "brevdue", "x"]).expect_err("no such channel");
+    assert!(err.to_string().contains("not a channel"), "{err}");
+    cli(&["remove-contact", "sms"])?;
+    let left: Vec<ContactView> = serde_json::from_str(&cli(&["--json", "contacts"])?)?;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].channel, Channel::Email);
+    Ok(())
+}

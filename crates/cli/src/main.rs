@@ -9,6 +9,7 @@
 
 mod cards;
 mod care;
+mod contacts;
 mod files;
 mod key;
 mod print;
@@ -181,6 +182,8 @@ enum Command {
     Files(files::FileCommand),
     #[command(flatten)]
     Records(records::RecordCommand),
+    #[command(flatten)]
+    Contacts(contacts::ContactCommand),
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -448,6 +451,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Cards(command) => cards::run(&client, command, &out).await,
         Command::Files(command) => files::run(&client, command, &out).await,
         Command::Records(command) => records::run(&client, command, &out).await,
+        Command::Contacts(command) => contacts::run(&client, command, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

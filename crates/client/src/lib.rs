@@ -31,6 +31,7 @@ pub mod api;
 pub mod cards;
 pub mod caseload;
 pub mod checkins;
+pub mod contacts;
 pub mod db;
 mod devices;
 mod engine;
