@@ -159,6 +159,43 @@ async fn a_citizens_contacts_are_sealed_and_read_only_with_a_reason() -> anyhow:
         "no number in the log"
     );
 
+    // Sara enters Jonas's number with him; a youth cannot, nor can another municipality.
+    let jonas_path = format!("/v1/users/{}/contacts", jonas.user);
+    let number = json!({"channel": "sms", "value": "31 22 33 44"}).to_string();
+    let (s, v) = api
+        .call(
+            Method::PUT,
+            &jonas_path,
+            Some(&sara.token),
+            Some(number.clone()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for (who, want) in [
+        (&mikkel, StatusCode::FORBIDDEN),
+        (&odense, StatusCode::NOT_FOUND),
+    ] {
+        let (s, v) = api
+            .call(
+                Method::PUT,
+                &jonas_path,
+                Some(&who.token),
+                Some(number.clone()),
+            )
+            .await;
+        assert_eq!(s, want, "{v}");
+    }
+    let (_, v) = api
+        .call(Method::GET, "/v1/me/contacts", Some(&jonas.token), None)
+        .await;
+    let his: Vec<ContactView> = serde_json::from_value(v)?;
+    assert_eq!(
+        his.iter()
+            .map(|c| (c.value.as_str(), c.source.as_str()))
+            .collect::<Vec<_>>(),
+        [("+4531223344", "caseworker")]
+    );
+
     // He takes his e-mail address away.
     let (s, _) = api
         .call(

@@ -61,13 +61,15 @@ fn citizen_only(caller: &Caller) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn set<S: Store>(
-    State(st): State<AppState<S>>,
-    caller: Caller,
-    ApiJson(req): ApiJson<SetContact>,
+/// Checks, normalises, seals and stores a number or address for `citizen`, and logs it.
+async fn store_contact<S: Store>(
+    st: &AppState<S>,
+    caller: &Caller,
+    citizen: &UserId,
+    req: &SetContact,
+    source: &str,
 ) -> Result<Json<ContactView>, ApiError> {
-    let key = key(&st)?;
-    citizen_only(&caller)?;
+    let key = key(st)?;
     let value = match req.channel {
         Channel::Sms => Msisdn::parse(&req.value)
             .map(|n| n.as_str().to_owned())
@@ -75,31 +77,74 @@ pub async fn set<S: Store>(
         Channel::Email => email(&req.value).map_err(ApiError::bad_request)?,
     };
     let sealed = key
-        .seal(&place(&caller.user.id, req.channel), value.as_bytes())
+        .seal(&place(citizen, req.channel), value.as_bytes())
         .map_err(|_| ApiError::internal())?;
     let record = ContactRecord {
-        citizen: caller.user.id.clone(),
+        citizen: citizen.clone(),
         tenant: caller.tenant().clone(),
         channel: req.channel,
         sealed,
         state: ContactState::Unverified,
-        source: "app".into(),
+        source: source.into(),
         updated_at_ms: now_ms(),
         verified_at_ms: None,
         failed_at_ms: None,
     };
     st.store.put_contact(&record).await?;
     audit(
-        &st,
+        st,
         audit_entry(
             caller.tenant(),
             Some(&caller.user.id),
             "contact.set",
-            &format!("user={} channel={}", caller.user.id, req.channel.da()),
+            &format!("user={citizen} channel={} by={source}", req.channel.da()),
         ),
     )
     .await?;
     Ok(Json(view(key, &record)?))
+}
+
+pub async fn set<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SetContact>,
+) -> Result<Json<ContactView>, ApiError> {
+    key(&st)?;
+    citizen_only(&caller)?;
+    let me = caller.user.id.clone();
+    store_contact(&st, &caller, &me, &req, "app").await
+}
+
+/// A caseworker enters a citizen's number or address with him (at a meeting, on the phone).
+pub async fn set_for_citizen<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SetContact>,
+) -> Result<Json<ContactView>, ApiError> {
+    key(&st)?;
+    let citizen = staff_may_reach(&st, &caller, &id).await?;
+    store_contact(&st, &caller, &citizen, &req, "caseworker").await
+}
+
+/// The citizen `id` names, when the caller is staff of his municipality (another
+/// municipality's citizens and staff look like people who do not exist).
+async fn staff_may_reach<S: Store>(
+    st: &AppState<S>,
+    caller: &Caller,
+    id: &str,
+) -> Result<UserId, ApiError> {
+    if !matches!(caller.user.role, Role::Caseworker | Role::Admin) {
+        return Err(ApiError::forbidden(
+            "only the municipality's staff see or enter a citizen's contacts",
+        ));
+    }
+    let missing = || ApiError::not_found("no such person in your municipality");
+    let id = UserId::parse(id).map_err(|_| missing())?;
+    match st.store.user(&id).await? {
+        Some(u) if u.tenant == *caller.tenant() && !u.role.is_staff() => Ok(id),
+        _ => Err(missing()),
+    }
 }
 
 pub async fn mine<S: Store>(
@@ -158,11 +203,7 @@ pub async fn of_citizen<S: Store>(
     Query(q): Query<Reason>,
 ) -> Result<Json<Vec<ContactView>>, ApiError> {
     let key = key(&st)?;
-    if !matches!(caller.user.role, Role::Caseworker | Role::Admin) {
-        return Err(ApiError::forbidden(
-            "only the municipality's staff read a citizen's contacts",
-        ));
-    }
+    let id = staff_may_reach(&st, &caller, &id).await?;
     let reason = q.reason.trim();
     if reason.chars().count() < 3
         || reason.chars().count() > 200
@@ -171,12 +212,6 @@ pub async fn of_citizen<S: Store>(
         return Err(ApiError::bad_request(
             "say why you read the contacts (3 to 200 characters, one line); it is logged",
         ));
-    }
-    let missing = || ApiError::not_found("no such person in your municipality");
-    let id = UserId::parse(&id).map_err(|_| missing())?;
-    match st.store.user(&id).await? {
-        Some(u) if u.tenant == *caller.tenant() && !u.role.is_staff() => {}
-        _ => return Err(missing()),
     }
     let list = st.store.register_of(&id).await?;
     audit(

@@ -96,7 +96,10 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             get(contacts::mine::<S>).put(contacts::set::<S>),
         )
         .route("/v1/me/contacts/{channel}", delete(contacts::remove::<S>))
-        .route("/v1/users/{id}/contacts", get(contacts::of_citizen::<S>))
+        .route(
+            "/v1/users/{id}/contacts",
+            get(contacts::of_citizen::<S>).put(contacts::set_for_citizen::<S>),
+        )
         .route("/v1/blobs", post(blobs::create::<S>))
         .route("/v1/blobs/policy", get(blobs::policy::<S>))
         .route(
