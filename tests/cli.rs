@@ -155,3 +155,36 @@ fn cli_family_conversation() -> anyhow::Result<()> {
     assert!(err.contains("16 characters"), "{err}");
     Ok(())
 }
+
+/// A reader that goes away (`samtale invitations | head -1`) ends the CLI quietly, as it ends
+/// other command-line tools, instead of with a panic about a broken pipe.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_cli_quietly() -> anyhow::Result<()> {
+    use std::os::unix::process::ExitStatusExt;
+
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let tenant = bootstrap(&storage, "odense")?;
+    let server = Server::start(storage, &[])?;
+    let profiles = tempfile::tempdir()?;
+    let sara = profiles.path().join("sara");
+    cli_login(&sara, &server.url(), &tenant)?;
+    cli_json(&sara, &["invite", "--role", "youth", "--name", "Mikkel"])?;
+    // A pipe whose reading end is gone before the CLI writes a byte.
+    let (reader, writer) = std::io::pipe()?;
+    drop(reader);
+    let out = samtale_tests::cli_command(&sara)
+        .arg("invitations")
+        .stdout(writer)
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Ended by SIGPIPE (13), as `head` expects of a writer.
+    assert!(
+        out.status.signal() == Some(13) || out.status.success(),
+        "{:?}: {stderr}",
+        out.status
+    );
+    Ok(())
+}

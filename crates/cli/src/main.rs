@@ -296,8 +296,20 @@ fn user_ids(v: &[String]) -> Result<Vec<UserId>> {
         .collect()
 }
 
+/// Rust ignores SIGPIPE, which turns a reader going away (`samtale threads | head -1`) into a
+/// panic on the next print. A command-line tool should end quietly instead, like the others.
+#[cfg(unix)]
+fn default_sigpipe() {
+    // SAFETY: sets the signal's disposition to the system default; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    #[cfg(unix)]
+    default_sigpipe();
     let cli = Cli::parse();
     if let Err(e) = run(cli).await {
         eprintln!("samtale: {e:#}");
