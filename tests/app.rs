@@ -36,10 +36,7 @@ async fn mikkel_id(s: &Session) -> anyhow::Result<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn caseworker_and_youth_in_the_real_app() -> anyhow::Result<()> {
-    if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
-        );
+    if !samtale_tests::app::enabled() {
         return Ok(());
     }
     let data = tempfile::tempdir()?;

@@ -37,10 +37,7 @@ fn daily_at(at: i64) -> SlotTime {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_ins_in_the_real_app() -> anyhow::Result<()> {
-    if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
-        );
+    if !samtale_tests::app::enabled() {
         return Ok(());
     }
     let scene = Scene::start(&["roskilde"], &[])?;

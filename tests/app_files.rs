@@ -51,10 +51,7 @@ async fn drop_files(s: &Session, files: &[(&str, &str, &[u8])]) -> anyhow::Resul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_in_the_real_app() -> anyhow::Result<()> {
-    if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
-        );
+    if !samtale_tests::app::enabled() {
         return Ok(());
     }
     let mut scene = Scene::start(&["vejle"], &[])?;

@@ -46,10 +46,7 @@ async fn settled_focus(s: &Session, id: &str) -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_youth_links_a_new_phone_in_the_real_app() -> anyhow::Result<()> {
-    if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
-        );
+    if !samtale_tests::app::enabled() {
         return Ok(());
     }
     let data = tempfile::tempdir()?;

@@ -16,10 +16,7 @@ const T: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
-    if std::env::var("SAMTALE_APP_TESTS").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
-        );
+    if !samtale_tests::app::enabled() {
         return Ok(());
     }
     let scene = Scene::start(&["vejle"], &[])?;

@@ -11,6 +11,18 @@ use crate::webdriver::Session;
 
 const T: Duration = Duration::from_secs(30);
 
+/// Whether the real-app tests run here (`SAMTALE_APP_TESTS=1`, set by scripts/test.sh with a
+/// display, tauri-driver and the built app); says why not when they do not.
+pub fn enabled() -> bool {
+    let on = std::env::var("SAMTALE_APP_TESTS").as_deref() == Ok("1");
+    if !on {
+        eprintln!(
+            "skipped: set SAMTALE_APP_TESTS=1 with a display, tauri-driver and the built app (scripts/test.sh does)"
+        );
+    }
+    on
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
