@@ -268,8 +268,45 @@ const W: f64 = 720.0;
 const H: f64 = 264.0;
 const LEFT: f64 = 34.0;
 const RIGHT: f64 = 10.0;
-const TOP: f64 = 40.0;
+const TOP: f64 = 54.0;
 const BOTTOM: f64 = 40.0;
+
+/// Lines above the plot for the labels of events.
+const LABEL_ROWS: usize = 3;
+
+/// Where a label's text lies along the x axis (an estimate: 6.5 units a character at the
+/// labels' 11 px).
+fn label_extent(lx: i64, anchor: &str, label: &str) -> (i64, i64) {
+    let width = (label.chars().count() as f64 * 6.5).ceil() as i64;
+    if anchor == "end" {
+        (lx - width, lx)
+    } else {
+        (lx, lx + width)
+    }
+}
+
+/// The line for each label (in the order given): the first of `rows` where it begins after
+/// the last label on that line ends (with a little room); when none is free, the line whose
+/// last label ends first.
+fn label_rows(extents: &[(i64, i64)], rows: usize) -> Vec<usize> {
+    const GAP: i64 = 4;
+    let mut ends: Vec<Option<(i64, i64)>> = vec![None; rows.max(1)];
+    extents
+        .iter()
+        .map(|&(start, end)| {
+            let free = ends
+                .iter()
+                .position(|last| last.is_none_or(|(s, e)| start >= e + GAP || end + GAP <= s));
+            let row = free.unwrap_or_else(|| {
+                (0..ends.len())
+                    .min_by_key(|&r| ends[r].map_or(i64::MIN, |(_, e)| e))
+                    .unwrap_or(0)
+            });
+            ends[row] = Some((start, end));
+            row
+        })
+        .collect()
+}
 
 fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
     let lang = ui.lang.get_untracked();
@@ -321,17 +358,35 @@ fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
         })
         .collect_view();
     let ticks = view! { <path d=tick_marks stroke="#7a8594" />{labels} };
+    // Each label where it does not run into another: near the right edge it reads leftwards,
+    // so it stays inside; labels of events close together go on the first of three lines
+    // where they fit.
+    let placed: Vec<(i64, i64, &'static str, &'static str)> = v
+        .events
+        .iter()
+        .map(|e| {
+            let xx = x(e.at_ms);
+            let label = event_label(lang, e);
+            let (lx, anchor) = if xx > right - 90 {
+                (xx - 3, "end")
+            } else {
+                (xx + 3, "start")
+            };
+            (xx, lx, anchor, label)
+        })
+        .collect();
+    let extents: Vec<(i64, i64)> = placed
+        .iter()
+        .map(|(_, lx, anchor, label)| label_extent(*lx, anchor, label))
+        .collect();
+    let rows = label_rows(&extents, LABEL_ROWS);
     let events = v
         .events
         .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let xx = x(e.at_ms);
-            let label = event_label(lang, e);
-            // Labels of events close together take turns on two lines.
-            let ly = if i % 2 == 0 { top - 20 } else { top - 6 };
-            // Near the right edge a label reads leftwards, so it stays inside.
-            let (lx, anchor) = if xx > right - 90 { (xx - 3, "end") } else { (xx + 3, "start") };
+        .zip(placed)
+        .zip(rows)
+        .map(|((e, (xx, lx, anchor, label)), row)| {
+            let ly = top - 34 + 14 * row as i64;
             view! {
                 <g class="event" class:shared=e.shared data-source=source_name(e.source)>
                     <line x1=xx x2=xx y1=ly + 2 y2=plot_bottom stroke="#5b6b7f" stroke-dasharray="4 3" />
@@ -733,4 +788,39 @@ fn noon_of(s: &str) -> Option<i64> {
         return None;
     }
     Some(format::local_noon(y, m as u32, d as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{label_extent, label_rows};
+
+    #[test]
+    fn labels_close_together_go_on_lines_where_they_fit() {
+        // Three events near the right edge, read leftwards: each on a line of its own.
+        let e = [
+            label_extent(660, "end", "Skoleskift"),
+            label_extent(672, "end", "Aftale"),
+            label_extent(690, "end", "Andet"),
+        ];
+        assert_eq!(label_rows(&e, 3), [0, 1, 2]);
+        // Far apart: all on the first line.
+        let apart = [
+            label_extent(50, "start", "Skoleskift"),
+            label_extent(200, "start", "Aftale"),
+            label_extent(400, "start", "Andet"),
+        ];
+        assert_eq!(label_rows(&apart, 3), [0, 0, 0]);
+        // Two close, then one far: the far one back on the first line.
+        let mixed = [
+            label_extent(100, "start", "Skoleskift"),
+            label_extent(110, "start", "Aftale"),
+            label_extent(300, "start", "Andet"),
+        ];
+        assert_eq!(label_rows(&mixed, 3), [0, 1, 0]);
+        // More than the lines hold: the line whose last label ends first.
+        let crowded: Vec<_> = (0..4)
+            .map(|i| label_extent(100 + i, "start", "Afgørelse"))
+            .collect();
+        assert_eq!(label_rows(&crowded, 3), [0, 1, 2, 0]);
+    }
 }
