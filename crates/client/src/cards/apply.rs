@@ -209,7 +209,7 @@ pub(crate) fn reply(
         tracing::warn!(envelope = %h.id, "a reply to an appointment was dropped: {why}");
         return Ok(done);
     }
-    store::insert_reply(
+    let inserted = store::insert_reply(
         conn,
         &store::Reply {
             card: &r.appointment,
@@ -221,7 +221,13 @@ pub(crate) fn reply(
             at: h.sent_at_ms,
         },
     )?;
-    Ok(done)
+    // A new reply is news for the card's maker (a notification, like a message); a replay is
+    // not.
+    Ok(if inserted {
+        Applied::Received(h.thread.clone())
+    } else {
+        done
+    })
 }
 
 pub(crate) fn feedback(
@@ -250,7 +256,7 @@ pub(crate) fn feedback(
         tracing::warn!(envelope = %h.id, "an answer to a question was dropped: {why}");
         return Ok(done);
     }
-    store::insert_reply(
+    let inserted = store::insert_reply(
         conn,
         &store::Reply {
             card: &f.question,
@@ -262,7 +268,11 @@ pub(crate) fn feedback(
             at: h.sent_at_ms,
         },
     )?;
-    Ok(done)
+    Ok(if inserted {
+        Applied::Received(h.thread.clone())
+    } else {
+        done
+    })
 }
 
 #[cfg(test)]
@@ -270,7 +280,7 @@ mod tests {
     use samtale_proto::cards::{QuestionForm, Rsvp};
 
     use super::*;
-    use crate::testworld::{count, header, notices, uid, world};
+    use crate::testworld::{count, header, notices, tid, uid, world};
 
     const T: i64 = 1_780_477_200_000;
 
@@ -371,9 +381,17 @@ mod tests {
             answer,
             comment: None,
         };
-        reply(&conn, &header(2, 2, 2, T + 1), &r(Rsvp::Coming)).unwrap();
+        // A new reply is news (the card's maker is notified); its replay is not; a dropped one
+        // is not either.
+        assert_eq!(
+            reply(&conn, &header(2, 2, 2, T + 1), &r(Rsvp::Coming)).unwrap(),
+            Applied::Received(tid(2))
+        );
         reply(&conn, &header(3, 2, 2, T + 3), &r(Rsvp::Cannot)).unwrap();
-        reply(&conn, &header(2, 2, 2, T + 1), &r(Rsvp::Coming)).unwrap();
+        assert_eq!(
+            reply(&conn, &header(2, 2, 2, T + 1), &r(Rsvp::Coming)).unwrap(),
+            Applied::Done(tid(2))
+        );
         // Mette's reply signed after the cancel arrives first.
         reply(&conn, &header(4, 2, 3, T + 6), &r(Rsvp::Coming)).unwrap();
         // To an unknown appointment, or from Jonas's conversation: dropped.
@@ -381,7 +399,10 @@ mod tests {
             appointment: CareId::from_parts(4, [1; 10]),
             ..r(Rsvp::Coming)
         };
-        reply(&conn, &header(5, 2, 3, T + 1), &unknown).unwrap();
+        assert_eq!(
+            reply(&conn, &header(5, 2, 3, T + 1), &unknown).unwrap(),
+            Applied::Done(tid(2))
+        );
         reply(&conn, &header(6, 3, 4, T + 1), &r(Rsvp::Coming)).unwrap();
         let cancelled = Appointment {
             cancelled: true,
@@ -411,13 +432,23 @@ mod tests {
             value,
             comment: None,
         };
-        feedback(&conn, &header(3, 2, 1, T + 1), &f(1)).unwrap(); // Sara herself
-        feedback(&conn, &header(4, 2, 2, T + 1), &f(3)).unwrap(); // no third value
-        feedback(&conn, &header(5, 2, 2, T + 1), &f(0)).unwrap();
+        // Dropped answers are no news; a new one is (Sara is notified), its replay is not.
+        for (n, sender, value) in [(3, 1, 1), (4, 2, 3), (5, 2, 0)] {
+            assert_eq!(
+                feedback(&conn, &header(n, 2, sender, T + 1), &f(value)).unwrap(),
+                Applied::Done(tid(2))
+            );
+        }
         assert_eq!(count(&conn, "card_replies"), 0);
-        feedback(&conn, &header(6, 2, 2, T + 1), &f(2)).unwrap();
+        assert_eq!(
+            feedback(&conn, &header(6, 2, 2, T + 1), &f(2)).unwrap(),
+            Applied::Received(tid(2))
+        );
         feedback(&conn, &header(7, 2, 2, T + 2), &f(1)).unwrap();
-        feedback(&conn, &header(6, 2, 2, T + 1), &f(2)).unwrap();
+        assert_eq!(
+            feedback(&conn, &header(6, 2, 2, T + 1), &f(2)).unwrap(),
+            Applied::Done(tid(2))
+        );
         feedback(&conn, &header(8, 2, 3, T + 9), &f(2)).unwrap(); // after the close
         question(&conn, &header(9, 2, 1, T + 5), &q(2, true), "Sara").unwrap();
         feedback(&conn, &header(10, 2, 3, T + 10), &f(1)).unwrap();

@@ -174,8 +174,9 @@ pub(crate) struct Reply<'a> {
 
 /// Keeps a reply (a replay is the same envelope and changes nothing); [`replies`] picks what
 /// counts.
-pub(crate) fn insert_reply(conn: &Connection, r: &Reply<'_>) -> Result<(), ClientError> {
-    conn.execute(
+/// Stores a reply; false when this envelope's reply was stored already (a replay).
+pub(crate) fn insert_reply(conn: &Connection, r: &Reply<'_>) -> Result<bool, ClientError> {
+    let n = conn.execute(
         "INSERT OR IGNORE INTO card_replies (card_id, user_id, envelope_id, value, answered_to, comment, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -188,7 +189,7 @@ pub(crate) fn insert_reply(conn: &Connection, r: &Reply<'_>) -> Result<(), Clien
             r.at
         ],
     )?;
-    Ok(())
+    Ok(n > 0)
 }
 
 /// What counts of a card's replies: each member's newest (the later send time, then the higher
