@@ -42,24 +42,31 @@ mod js {
 
 /// Calls a shell command. `args` is sent as the command's `args` parameter; commands without
 /// one take `()`.
+///
+/// Both ways go as JSON text through the browser's own `JSON` (native code), and serde_json
+/// reads and writes it in the wasm: walking a large answer (a two-year timeline) field by field
+/// across the wasm boundary, as serde-wasm-bindgen does, cost more than the rest of the call.
 #[cfg(target_arch = "wasm32")]
 pub async fn invoke<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> Result<T, IpcError> {
-    use serde::Serializer as _;
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let payload = {
-        let mut map = std::collections::BTreeMap::new();
-        map.insert("args", args);
-        serializer
-            .collect_map(map)
-            .map_err(|e| IpcError::new(ErrorKind::Internal, e.to_string()))?
-    };
+    #[derive(Serialize)]
+    struct Payload<'a, A> {
+        args: &'a A,
+    }
+    let internal =
+        |what: &str, e: String| IpcError::new(ErrorKind::Internal, format!("{what} {cmd}: {e}"));
+    let text = serde_json::to_string(&Payload { args })
+        .map_err(|e| internal("could not write the arguments of", e.to_string()))?;
+    let payload = js_sys::JSON::parse(&text)
+        .map_err(|_| internal("could not write the arguments of", text.clone()))?;
     match js::tauri_invoke(cmd, payload).await {
-        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| {
-            IpcError::new(
-                ErrorKind::Internal,
-                format!("unexpected answer to {cmd}: {e}"),
-            )
-        }),
+        Ok(value) => {
+            // `undefined` (a command with no answer) has no JSON text: it reads as null.
+            let text = js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_else(|| "null".to_owned());
+            serde_json::from_str(&text).map_err(|e| internal("unexpected answer to", e.to_string()))
+        }
         Err(err) => {
             let text = js_sys::JSON::stringify(&err)
                 .ok()
@@ -76,7 +83,10 @@ pub fn listen(handler: impl Fn(samtale_ipc::views::ClientEvent) + 'static) {
     let closure = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
         let payload =
             js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        if let Ok(e) = serde_wasm_bindgen::from_value(payload) {
+        let text = js_sys::JSON::stringify(&payload)
+            .ok()
+            .and_then(|s| s.as_string());
+        if let Some(Ok(e)) = text.map(|t| serde_json::from_str(&t)) {
             handler(e);
         }
     });

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 pub mod app;
+pub mod gateway;
 pub mod liar;
 pub mod raw;
 pub mod scene;

@@ -18,7 +18,7 @@ pub enum ContactCommand {
     RemoveContact { channel: String },
 }
 
-fn channel(s: &str) -> Result<Channel> {
+pub fn channel(s: &str) -> Result<Channel> {
     match s {
         "sms" => Ok(Channel::Sms),
         "email" | "e-mail" => Ok(Channel::Email),

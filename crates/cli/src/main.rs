@@ -9,6 +9,7 @@
 
 mod cards;
 mod care;
+mod consents;
 mod contacts;
 mod files;
 mod key;
@@ -184,6 +185,8 @@ enum Command {
     Records(records::RecordCommand),
     #[command(flatten)]
     Contacts(contacts::ContactCommand),
+    #[command(flatten)]
+    Consents(consents::ConsentCommand),
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -464,6 +467,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Files(command) => files::run(&client, command, &out).await,
         Command::Records(command) => records::run(&client, command, &out).await,
         Command::Contacts(command) => contacts::run(&client, command, &out).await,
+        Command::Consents(command) => consents::run(&client, command, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -31,6 +31,7 @@ pub mod api;
 pub mod cards;
 pub mod caseload;
 pub mod checkins;
+pub mod consents;
 pub mod contacts;
 pub mod db;
 mod devices;

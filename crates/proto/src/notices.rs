@@ -107,3 +107,128 @@ pub struct ContactView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_ms: Option<i64>,
 }
+
+/// `POST /v1/me/consents`: the citizen's own tap, or a parent's for a youth under 15 he shares
+/// a conversation with (`for_youth`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GiveConsent {
+    pub unit: crate::ids::UnitId,
+    pub purpose: Purpose,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_youth: Option<UserId>,
+}
+
+/// `POST /v1/users/{id}/consents`: a caseworker records a consent given to her, with a note of
+/// how ("mundtligt ved møde 12.11"); `given_by` names the parent when a parent gave it for a
+/// youth under 15 (else the citizen gave it himself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordConsent {
+    pub unit: crate::ids::UnitId,
+    pub purpose: Purpose,
+    pub channel: Channel,
+    pub note: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_by: Option<UserId>,
+}
+
+/// `POST /v1/me/consents/withdraw` (and `/v1/users/{id}/consents/withdraw` for staff): ends
+/// the live consent for this unit, purpose and channel; its record stays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawConsent {
+    pub unit: crate::ids::UnitId,
+    pub purpose: Purpose,
+    pub channel: Channel,
+}
+
+/// A consent in the citizen's history, with its unit's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    pub id: String,
+    pub unit_name: String,
+    #[serde(flatten)]
+    pub consent: Consent,
+}
+
+/// `POST /v1/me/contacts/{channel}/code` answers when the code was sent and until when it
+/// holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSent {
+    pub channel: Channel,
+    pub expires_at_ms: i64,
+}
+
+/// `POST /v1/me/contacts/{channel}/verify`: the code the citizen got, typed back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyContact {
+    pub code: String,
+}
+
+/// What a queued notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A verification code the citizen asked for (the one notice with something in it: the
+    /// code).
+    Code,
+    /// "Du har en ny besked …": content-free.
+    NewMessage,
+}
+
+/// Where a notice stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeState {
+    /// Waiting for its time (first try, or the next after a failure).
+    Queued,
+    /// Handed to a sender now.
+    Sending,
+    /// The gateway or mail server took it.
+    Sent,
+    /// The operator reported it delivered.
+    Delivered,
+    /// Refused for good (the number or address was flagged), or out of tries.
+    Failed,
+    /// The server stopped while handing it over: it may or may not have gone out, and is
+    /// never sent again (a notice goes at most once).
+    Uncertain,
+}
+
+/// One notice, as evidence of what was tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeView {
+    pub id: String,
+    pub citizen: UserId,
+    pub channel: Channel,
+    pub kind: NoticeKind,
+    pub state: NoticeState,
+    /// Why it went this way, in Danish ("sms: samtykke fra 03.11, nummeret bekræftet 04.11",
+    /// "gatewayen svarede 503; nyt forsøg 14.05").
+    pub reason: String,
+    pub attempts: u32,
+    pub created_at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at_ms: Option<i64>,
+}
+
+/// `GET /v1/unreachable`: a citizen with unread messages from a unit who cannot be reached
+/// outside the app, and why, in words ("nummeret blev afvist 03.11", "intet samtykke til sms
+/// fra Ungeindsatsen", "app ikke åbnet i 23 dage").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreachableView {
+    pub citizen: UserId,
+    pub display_name: String,
+    pub role: crate::api::Role,
+    pub thread: crate::ids::ThreadId,
+    pub unit: crate::ids::UnitId,
+    pub unit_name: String,
+    /// Since when his oldest message from the unit is unread.
+    pub unread_since_ms: i64,
+    /// When this was last decided.
+    pub decided_at_ms: i64,
+    pub reasons: Vec<String>,
+}

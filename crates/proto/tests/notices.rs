@@ -1,7 +1,10 @@
 //! The wire form of consents (issue 9): snapshot, and what a client may not send.
 
-use samtale_proto::UserId;
-use samtale_proto::notices::{Channel, Consent, ConsentHow, ContactState, Purpose};
+use samtale_proto::notices::{
+    Channel, CodeSent, Consent, ConsentHow, ConsentView, ContactState, GiveConsent, NoticeKind,
+    NoticeState, NoticeView, Purpose, RecordConsent, VerifyContact, WithdrawConsent,
+};
+use samtale_proto::{UnitId, UserId};
 
 fn consent() -> Consent {
     Consent {
@@ -39,6 +42,80 @@ fn wire_snapshots() {
             ContactState::Bounced
         ]
     );
+}
+
+#[test]
+fn consent_and_notice_wire_snapshots() {
+    let unit = UnitId::from_parts(3, [3; 10]);
+    insta::assert_json_snapshot!(
+        "give_consent",
+        GiveConsent {
+            unit: unit.clone(),
+            purpose: Purpose::MeetingReminders,
+            channel: Channel::Email,
+            for_youth: Some(UserId::from_parts(1, [1; 10])),
+        }
+    );
+    insta::assert_json_snapshot!(
+        "record_consent",
+        RecordConsent {
+            unit: unit.clone(),
+            purpose: Purpose::NewMessages,
+            channel: Channel::Sms,
+            note: "mundtligt ved møde 12.11".into(),
+            given_by: None,
+        }
+    );
+    insta::assert_json_snapshot!(
+        "withdraw_consent",
+        WithdrawConsent {
+            unit,
+            purpose: Purpose::NewMessages,
+            channel: Channel::Sms,
+        }
+    );
+    insta::assert_json_snapshot!(
+        "consent_view",
+        ConsentView {
+            id: "c1".into(),
+            unit_name: "Ungeindsatsen".into(),
+            consent: consent(),
+        }
+    );
+    insta::assert_json_snapshot!(
+        "code_sent",
+        CodeSent {
+            channel: Channel::Sms,
+            expires_at_ms: 1_795_000_600_000,
+        }
+    );
+    insta::assert_json_snapshot!(
+        "notice_view",
+        NoticeView {
+            id: "n1".into(),
+            citizen: UserId::from_parts(1, [1; 10]),
+            channel: Channel::Sms,
+            kind: NoticeKind::NewMessage,
+            state: NoticeState::Sent,
+            reason: "sms: samtykke fra 03.11, nummeret bekræftet 04.11; sendt kl. 09.12".into(),
+            attempts: 2,
+            created_at_ms: 1_795_000_000_000,
+            sent_at_ms: Some(1_795_000_060_000),
+        }
+    );
+}
+
+#[test]
+fn a_client_sends_only_the_fields_it_may() {
+    let unit = UnitId::from_parts(3, [3; 10]);
+    let give = serde_json::json!({"unit": unit, "purpose": "new_messages", "channel": "sms",
+        "given_at_ms": 1});
+    assert!(
+        serde_json::from_value::<GiveConsent>(give).is_err(),
+        "no backdating"
+    );
+    let verify = serde_json::json!({"code": "123456", "channel": "sms"});
+    assert!(serde_json::from_value::<VerifyContact>(verify).is_err());
 }
 
 #[test]

@@ -29,6 +29,61 @@ pub struct Config {
     pub blobs: Option<BlobBackend>,
     /// The key the contact register is sealed under; None: the server keeps no contacts.
     pub contact_key: Option<std::sync::Arc<samtale_crypto::at_rest::AtRestKey>>,
+    pub notices: NoticeSettings,
+}
+
+/// How notices leave the server (issue 9): an SMS gateway, a mail server, both or neither.
+#[derive(Debug, Clone, Default)]
+pub struct NoticeSettings {
+    pub sms: Option<SmsSettings>,
+    pub smtp: Option<crate::notices::email::SmtpSettings>,
+    /// Wait after a failed try, doubled after each (default 30 s).
+    pub retry_base: Duration,
+    /// When a notice goes (wait, gap, quiet hours, staleness, unreachable).
+    pub rules: crate::notices::rules::Settings,
+}
+
+/// "21:00-08:00" as ((21, 0), (8, 0)); "none" as an empty window.
+fn quiet_hours(text: &str) -> Option<((u32, u32), (u32, u32))> {
+    if text.trim() == "none" {
+        return Some(((0, 0), (0, 0)));
+    }
+    let clock = |t: &str| -> Option<(u32, u32)> {
+        let (h, m) = t.trim().split_once([':', '.'])?;
+        let (h, m) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some((h, m))
+    };
+    let (from, to) = text.split_once('-')?;
+    Some((clock(from)?, clock(to)?))
+}
+
+/// GatewayAPI's REST API.
+#[derive(Clone)]
+pub struct SmsSettings {
+    /// `https://gatewayapi.com` (default) or `https://gatewayapi.eu`.
+    pub url: String,
+    pub token: String,
+    /// Shown as the sender: up to 11 letters (default "Samtale").
+    pub sender: String,
+    /// The secret delivery reports are signed with; without it reports are refused.
+    pub webhook_secret: Option<String>,
+    /// The server's address as the gateway reaches it, for `callback_url`.
+    pub public_url: Option<String>,
+}
+
+impl std::fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsSettings")
+            .field("url", &self.url)
+            .field("token", &"(set)")
+            .field("sender", &self.sender)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "(set)"),
+            )
+            .field("public_url", &self.public_url)
+            .finish()
+    }
 }
 
 /// Rules the routes enforce.
@@ -124,9 +179,200 @@ pub struct FileConfig {
     pub s3_region: Option<String>,
     pub s3_access_key: Option<String>,
     pub s3_secret_key: Option<String>,
+    // Notices (see `NoticeFileSettings`). Listed here, not flattened: serde cannot refuse
+    // unknown keys across a flattened struct.
+    pub sms_url: Option<String>,
+    pub sms_token: Option<String>,
+    pub sms_sender: Option<String>,
+    pub sms_webhook_secret: Option<String>,
+    pub public_url: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_from: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_ca_file: Option<PathBuf>,
+    pub smtp_starttls: Option<bool>,
+    pub notice_retry_seconds: Option<u64>,
+    pub notice_wait_seconds: Option<u64>,
+    pub notice_gap_hours: Option<u64>,
+    pub notice_quiet_hours: Option<String>,
+    pub contact_stale_days: Option<u64>,
+    pub unreachable_after_days: Option<u64>,
+}
+
+/// The notice settings, in the file and as flags or environment alike; see `NoticeSettings`.
+#[derive(Default, Clone)]
+pub struct NoticeFileSettings {
+    /// GatewayAPI's address (default https://gatewayapi.com); SMS goes only with a token.
+    pub sms_url: Option<String>,
+    pub sms_token: Option<String>,
+    pub sms_sender: Option<String>,
+    pub sms_webhook_secret: Option<String>,
+    /// This server's address as the gateway reaches it (for delivery reports).
+    pub public_url: Option<String>,
+    /// The mail server for e-mail notices; e-mail goes only with a host and a from address.
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    pub smtp_from: Option<String>,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_ca_file: Option<PathBuf>,
+    /// STARTTLS required (default true); false only for a mail server on loopback.
+    pub smtp_starttls: Option<bool>,
+    /// Seconds to wait after a failed try, doubled after each (default 30).
+    pub notice_retry_seconds: Option<u64>,
+    /// A message unread this long gets a notice (default 3600).
+    pub notice_wait_seconds: Option<u64>,
+    /// At most one notice per citizen in this many hours (default 12).
+    pub notice_gap_hours: Option<u64>,
+    /// Quiet hours in Danish time, "21:00-08:00" (default), or "none".
+    pub notice_quiet_hours: Option<String>,
+    /// A number or address not verified for this many days is stale (default 182).
+    pub contact_stale_days: Option<u64>,
+    /// With no channel, a citizen whose app has not been opened for this many days cannot be
+    /// reached (default 14).
+    pub unreachable_after_days: Option<u64>,
+}
+
+impl std::fmt::Debug for NoticeFileSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| v.as_ref().map(|_| "(set)");
+        f.debug_struct("NoticeFileSettings")
+            .field("sms_url", &self.sms_url)
+            .field("sms_token", &set(&self.sms_token))
+            .field("sms_sender", &self.sms_sender)
+            .field("sms_webhook_secret", &set(&self.sms_webhook_secret))
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_from", &self.smtp_from)
+            .field("smtp_password", &set(&self.smtp_password))
+            .finish_non_exhaustive()
+    }
+}
+
+impl NoticeFileSettings {
+    /// Each value from `self` where set, else from `other`.
+    pub fn or(self, other: NoticeFileSettings) -> NoticeFileSettings {
+        NoticeFileSettings {
+            sms_url: self.sms_url.or(other.sms_url),
+            sms_token: self.sms_token.or(other.sms_token),
+            sms_sender: self.sms_sender.or(other.sms_sender),
+            sms_webhook_secret: self.sms_webhook_secret.or(other.sms_webhook_secret),
+            public_url: self.public_url.or(other.public_url),
+            smtp_host: self.smtp_host.or(other.smtp_host),
+            smtp_port: self.smtp_port.or(other.smtp_port),
+            smtp_from: self.smtp_from.or(other.smtp_from),
+            smtp_username: self.smtp_username.or(other.smtp_username),
+            smtp_password: self.smtp_password.or(other.smtp_password),
+            smtp_ca_file: self.smtp_ca_file.or(other.smtp_ca_file),
+            smtp_starttls: self.smtp_starttls.or(other.smtp_starttls),
+            notice_retry_seconds: self.notice_retry_seconds.or(other.notice_retry_seconds),
+            notice_wait_seconds: self.notice_wait_seconds.or(other.notice_wait_seconds),
+            notice_gap_hours: self.notice_gap_hours.or(other.notice_gap_hours),
+            notice_quiet_hours: self.notice_quiet_hours.or(other.notice_quiet_hours),
+            contact_stale_days: self.contact_stale_days.or(other.contact_stale_days),
+            unreachable_after_days: self.unreachable_after_days.or(other.unreachable_after_days),
+        }
+    }
+
+    fn resolve(self) -> Result<NoticeSettings, ConfigError> {
+        let sms = match self.sms_token {
+            None => None,
+            Some(token) => {
+                let sender = self.sms_sender.unwrap_or_else(|| "Samtale".to_owned());
+                let ok = (1..=11).contains(&sender.chars().count())
+                    && sender
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == ' ')
+                    || (1..=15).contains(&sender.len())
+                        && sender.bytes().all(|b| b.is_ascii_digit());
+                if !ok {
+                    return Err(ConfigError::Incomplete(
+                        "sms_sender is up to 11 letters and digits, or up to 15 digits",
+                    ));
+                }
+                Some(SmsSettings {
+                    url: self
+                        .sms_url
+                        .unwrap_or_else(|| "https://gatewayapi.com".to_owned()),
+                    token,
+                    sender,
+                    webhook_secret: self.sms_webhook_secret,
+                    public_url: self.public_url,
+                })
+            }
+        };
+        let smtp = match (self.smtp_host, self.smtp_from) {
+            (None, None) => None,
+            (Some(host), Some(from)) => Some(crate::notices::email::SmtpSettings {
+                host,
+                port: self.smtp_port.unwrap_or(587),
+                from,
+                username: self.smtp_username,
+                password: self.smtp_password,
+                ca_file: self.smtp_ca_file,
+                starttls: self.smtp_starttls.unwrap_or(true),
+            }),
+            _ => {
+                return Err(ConfigError::Incomplete(
+                    "for e-mail notices, set both smtp_host and smtp_from",
+                ));
+            }
+        };
+        let mut rules = crate::notices::rules::Settings::default();
+        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        if let Some(s) = self.notice_wait_seconds {
+            rules.wait_ms = ms(s);
+        }
+        if let Some(h) = self.notice_gap_hours {
+            rules.gap_ms = ms(h.saturating_mul(3600));
+        }
+        if let Some(d) = self.contact_stale_days {
+            rules.stale_after_ms = ms(d.max(1).saturating_mul(86_400));
+        }
+        if let Some(d) = self.unreachable_after_days {
+            rules.unreachable_after_ms = ms(d.saturating_mul(86_400));
+        }
+        if let Some(q) = &self.notice_quiet_hours {
+            let (from, to) = quiet_hours(q).ok_or(ConfigError::Incomplete(
+                "notice_quiet_hours is like \"21:00-08:00\", or \"none\"",
+            ))?;
+            rules.quiet_from = from;
+            rules.quiet_to = to;
+        }
+        Ok(NoticeSettings {
+            sms,
+            smtp,
+            retry_base: Duration::from_secs(self.notice_retry_seconds.unwrap_or(30).max(1)),
+            rules,
+        })
+    }
 }
 
 impl FileConfig {
+    fn notices(&self) -> NoticeFileSettings {
+        NoticeFileSettings {
+            sms_url: self.sms_url.clone(),
+            sms_token: self.sms_token.clone(),
+            sms_sender: self.sms_sender.clone(),
+            sms_webhook_secret: self.sms_webhook_secret.clone(),
+            public_url: self.public_url.clone(),
+            smtp_host: self.smtp_host.clone(),
+            smtp_port: self.smtp_port,
+            smtp_from: self.smtp_from.clone(),
+            smtp_username: self.smtp_username.clone(),
+            smtp_password: self.smtp_password.clone(),
+            smtp_ca_file: self.smtp_ca_file.clone(),
+            smtp_starttls: self.smtp_starttls,
+            notice_retry_seconds: self.notice_retry_seconds,
+            notice_wait_seconds: self.notice_wait_seconds,
+            notice_gap_hours: self.notice_gap_hours,
+            notice_quiet_hours: self.notice_quiet_hours.clone(),
+            contact_stale_days: self.contact_stale_days,
+            unreachable_after_days: self.unreachable_after_days,
+        }
+    }
+
     fn s3(&self) -> S3Settings {
         S3Settings {
             s3_endpoint: self.s3_endpoint.clone(),
@@ -248,11 +494,13 @@ pub struct Overrides {
     pub blob_fsync: Option<bool>,
     pub contact_key: Option<String>,
     pub s3: S3Settings,
+    pub notices: NoticeFileSettings,
 }
 
 impl Config {
     pub fn resolve(file: FileConfig, o: Overrides) -> Result<Config, ConfigError> {
         let s3 = o.s3.clone().or(file.s3());
+        let notices = o.notices.or(file.notices()).resolve()?;
         let mut limits = Limits::default();
         if let Some(days) = o.retention_days.or(file.retention_days) {
             limits.retention = Duration::from_secs(days * 24 * 3600);
@@ -315,6 +563,7 @@ impl Config {
             )),
         };
         Ok(Config {
+            notices,
             contact_key,
             listen: o
                 .listen

@@ -57,6 +57,84 @@ struct StorageArgs {
     // The secret key is read from SAMTALE_S3_SECRET_KEY only, to keep it out of `ps`.
 }
 
+/// How notices leave the server (issue 9). The secrets (SAMTALE_SMS_TOKEN,
+/// SAMTALE_SMS_WEBHOOK_SECRET, SAMTALE_SMTP_PASSWORD) come from the environment or the config
+/// file, never from flags.
+#[derive(clap::Args, Default)]
+struct NoticeArgs {
+    /// GatewayAPI's address (default https://gatewayapi.com); SMS goes only with a token.
+    #[arg(long, env = "SAMTALE_SMS_URL")]
+    sms_url: Option<String>,
+    /// Shown as the sender of the SMS: up to 11 letters (default "Samtale").
+    #[arg(long, env = "SAMTALE_SMS_SENDER")]
+    sms_sender: Option<String>,
+    /// This server's address as the gateway reaches it, for delivery reports.
+    #[arg(long, env = "SAMTALE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The mail server for e-mail notices (with --smtp-from).
+    #[arg(long, env = "SAMTALE_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// Its port (default 587).
+    #[arg(long, env = "SAMTALE_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// The sender, e.g. "Samtale <samtale@kommune.dk>".
+    #[arg(long, env = "SAMTALE_SMTP_FROM")]
+    smtp_from: Option<String>,
+    #[arg(long, env = "SAMTALE_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    /// A CA certificate (PEM) to trust for the mail server, besides the system's.
+    #[arg(long, env = "SAMTALE_SMTP_CA_FILE")]
+    smtp_ca_file: Option<std::path::PathBuf>,
+    /// STARTTLS required (default true); false only for a mail server on loopback.
+    #[arg(long, env = "SAMTALE_SMTP_STARTTLS")]
+    smtp_starttls: Option<bool>,
+    /// Seconds to wait after a failed try, doubled after each (default 30).
+    #[arg(long, env = "SAMTALE_NOTICE_RETRY_SECONDS")]
+    notice_retry_seconds: Option<u64>,
+    /// Seconds a message from a unit may stay unread before a notice (default 3600).
+    #[arg(long, env = "SAMTALE_NOTICE_WAIT_SECONDS")]
+    notice_wait_seconds: Option<u64>,
+    /// At most one notice per citizen in this many hours (default 12).
+    #[arg(long, env = "SAMTALE_NOTICE_GAP_HOURS")]
+    notice_gap_hours: Option<u64>,
+    /// Quiet hours in Danish time, when notices wait: "21:00-08:00" (default) or "none".
+    #[arg(long, env = "SAMTALE_NOTICE_QUIET_HOURS")]
+    notice_quiet_hours: Option<String>,
+    /// Days after which a number or address not verified again is stale (default 182).
+    #[arg(long, env = "SAMTALE_CONTACT_STALE_DAYS")]
+    contact_stale_days: Option<u64>,
+    /// Days without the app after which a citizen with no usable channel cannot be reached
+    /// (default 14).
+    #[arg(long, env = "SAMTALE_UNREACHABLE_AFTER_DAYS")]
+    unreachable_after_days: Option<u64>,
+}
+
+impl NoticeArgs {
+    fn settings(&self) -> samtale_server::config::NoticeFileSettings {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        samtale_server::config::NoticeFileSettings {
+            sms_url: self.sms_url.clone(),
+            sms_token: env("SAMTALE_SMS_TOKEN"),
+            sms_sender: self.sms_sender.clone(),
+            sms_webhook_secret: env("SAMTALE_SMS_WEBHOOK_SECRET"),
+            public_url: self.public_url.clone(),
+            smtp_host: self.smtp_host.clone(),
+            smtp_port: self.smtp_port,
+            smtp_from: self.smtp_from.clone(),
+            smtp_username: self.smtp_username.clone(),
+            smtp_password: env("SAMTALE_SMTP_PASSWORD"),
+            smtp_ca_file: self.smtp_ca_file.clone(),
+            smtp_starttls: self.smtp_starttls,
+            notice_retry_seconds: self.notice_retry_seconds,
+            notice_wait_seconds: self.notice_wait_seconds,
+            notice_gap_hours: self.notice_gap_hours,
+            notice_quiet_hours: self.notice_quiet_hours.clone(),
+            contact_stale_days: self.contact_stale_days,
+            unreachable_after_days: self.unreachable_after_days,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API until Ctrl-C or SIGTERM.
@@ -99,6 +177,8 @@ enum Command {
         /// fewer requests and disk syncs per file, and more memory per upload in flight.
         #[arg(long, env = "SAMTALE_CHUNK_KIB")]
         chunk_kib: Option<u32>,
+        #[command(flatten)]
+        notices: Box<NoticeArgs>,
     },
     /// Create a municipality with its first admin. The password is read from SAMTALE_PASSWORD.
     CreateTenant {
@@ -246,8 +326,10 @@ async fn main() -> Result<()> {
         blob_quota_mb,
         unsent_file_seconds,
         chunk_kib,
+        notices,
     } = &cli.command
     {
+        overrides.notices = notices.settings();
         overrides.unsent_file_seconds = *unsent_file_seconds;
         overrides.chunk_kib = *chunk_kib;
         overrides.max_file_mb = *max_file_mb;
@@ -309,6 +391,7 @@ async fn run<S: Store>(store: S, config: &Config, command: Command) -> Result<()
                 listener,
                 serve::Setup {
                     contact_key: config.contact_key.clone(),
+                    notices: config.notices.clone(),
                     limits: config.limits.clone(),
                     purge_every: config.purge_every,
                     blobs,

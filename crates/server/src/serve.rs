@@ -24,6 +24,41 @@ pub struct Setup {
     pub blobs: Option<ChunkStore>,
     /// The contact register's key; None: the contact routes answer that it is not set up.
     pub contact_key: Option<std::sync::Arc<samtale_crypto::at_rest::AtRestKey>>,
+    /// How notices leave the server (needs the contact key).
+    pub notices: crate::config::NoticeSettings,
+}
+
+/// The notice senders the settings name, and the key their queue is sealed under; None
+/// without a contact key (there is then nothing to send to).
+fn outbound(
+    key: Option<std::sync::Arc<samtale_crypto::at_rest::AtRestKey>>,
+    n: &crate::config::NoticeSettings,
+) -> std::io::Result<Option<std::sync::Arc<crate::notices::queue::Outbound>>> {
+    use crate::notices::{email::Mailer, sms::GatewayApi, sms::SmsGateway};
+    let Some(key) = key else { return Ok(None) };
+    let bad = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let sms = match &n.sms {
+        Some(s) => {
+            let callback = s
+                .public_url
+                .as_ref()
+                .map(|u| format!("{}/v1/hooks/gatewayapi", u.trim_end_matches('/')));
+            let g = GatewayApi::new(&s.url, &s.token, &s.sender, callback).map_err(bad)?;
+            Some(std::sync::Arc::new(g) as std::sync::Arc<dyn SmsGateway>)
+        }
+        None => None,
+    };
+    let email = match &n.smtp {
+        Some(s) => Some(std::sync::Arc::new(Mailer::new(s).map_err(bad)?)),
+        None => None,
+    };
+    Ok(Some(std::sync::Arc::new(crate::notices::queue::Outbound {
+        key,
+        sms,
+        email,
+        retry_base: n.retry_base,
+        wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+    })))
 }
 
 /// Serves until `shutdown` completes. The listener is bound by the caller so that it can learn
@@ -44,7 +79,39 @@ pub async fn serve<S: Store>(
         stop_rx.clone(),
     ));
     let mut state = AppState::new(store.clone(), limits, setup.blobs, stop_rx.clone());
+    let out = outbound(setup.contact_key.clone(), &setup.notices)?;
     state.contact_key = setup.contact_key;
+    state.outbound = out.clone();
+    state.sms_webhook_secret = setup
+        .notices
+        .sms
+        .as_ref()
+        .and_then(|s| s.webhook_secret.clone())
+        .map(std::sync::Arc::new);
+    state.notice_rules = Some(std::sync::Arc::new(setup.notices.rules.clone()));
+    let sender = out.clone().map(|out| {
+        tokio::spawn(crate::notices::queue::run(
+            store.clone(),
+            out,
+            stop_rx.clone(),
+        ))
+    });
+    // Watches are looked at every few seconds (a cheap indexed query), sooner when the wait
+    // before a notice is short.
+    let look_every = Duration::from_millis(
+        u64::try_from(setup.notices.rules.wait_ms / 2)
+            .unwrap_or(5_000)
+            .clamp(200, 5_000),
+    );
+    let watcher = out.map(|out| {
+        tokio::spawn(crate::notices::watch::run(
+            store.clone(),
+            out,
+            std::sync::Arc::new(setup.notices.rules.clone()),
+            look_every,
+            stop_rx.clone(),
+        ))
+    });
     let release = tokio::spawn(release_loop(
         store.clone(),
         state.hub.clone(),
@@ -66,6 +133,9 @@ pub async fn serve<S: Store>(
     purge.abort();
     release.abort();
     wakeups.abort();
+    for task in [sender, watcher].into_iter().flatten() {
+        task.abort();
+    }
     result
 }
 

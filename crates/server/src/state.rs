@@ -26,6 +26,12 @@ pub struct AppState<S> {
     pub blobs: Option<ChunkStore>,
     /// The key the contact register is sealed under, when one is set up.
     pub contact_key: Option<Arc<samtale_crypto::at_rest::AtRestKey>>,
+    /// The notice senders (with a contact key).
+    pub outbound: Option<Arc<crate::notices::queue::Outbound>>,
+    /// The secret the SMS gateway signs delivery reports with.
+    pub sms_webhook_secret: Option<Arc<String>>,
+    /// When notices go (with a sender): the routes start watches with its wait.
+    pub notice_rules: Option<Arc<crate::notices::rules::Settings>>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -39,6 +45,9 @@ impl<S: Clone> Clone for AppState<S> {
             release: self.release.clone(),
             blobs: self.blobs.clone(),
             contact_key: self.contact_key.clone(),
+            outbound: self.outbound.clone(),
+            sms_webhook_secret: self.sms_webhook_secret.clone(),
+            notice_rules: self.notice_rules.clone(),
         }
     }
 }
@@ -63,6 +72,9 @@ impl<S: Store> AppState<S> {
             release: Arc::new(tokio::sync::Notify::new()),
             blobs,
             contact_key: None,
+            outbound: None,
+            sms_webhook_secret: None,
+            notice_rules: None,
         }
     }
 }

@@ -59,7 +59,10 @@ pub struct ContactFact {
 #[derive(Debug, Clone)]
 pub struct Facts<'a> {
     pub now_ms: i64,
+    /// The unit's id, as consents name it.
     pub unit: &'a str,
+    /// Its name, for the reasons in words.
+    pub unit_name: &'a str,
     pub purpose: Purpose,
     pub citizen: &'a UserId,
     /// A youth (the age rules apply) rather than a parent.
@@ -181,8 +184,9 @@ fn usable(f: &Facts<'_>, s: &Settings, channel: Channel) -> Result<String, Strin
         }
     });
     let Some(consent) = consent else {
-        return Err(refused
-            .unwrap_or_else(|| format!("intet samtykke til {} fra {}", channel.da(), f.unit)));
+        return Err(refused.unwrap_or_else(|| {
+            format!("intet samtykke til {} fra {}", channel.da(), f.unit_name)
+        }));
     };
     let what = match channel {
         Channel::Sms => "nummeret",
@@ -378,6 +382,7 @@ mod tests {
         Facts {
             now_ms: now,
             unit: "Ungeindsatsen",
+            unit_name: "Ungeindsatsen",
             purpose: Purpose::NewMessages,
             citizen: who,
             is_youth: true,

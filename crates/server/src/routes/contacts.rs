@@ -20,7 +20,7 @@ use crate::notices::contact::{Msisdn, email};
 use crate::state::AppState;
 use crate::store::{ContactRecord, Store};
 
-fn key<S>(st: &AppState<S>) -> Result<&AtRestKey, ApiError> {
+pub(super) fn key<S>(st: &AppState<S>) -> Result<&AtRestKey, ApiError> {
     st.contact_key.as_deref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -52,7 +52,7 @@ fn view(key: &AtRestKey, r: &ContactRecord) -> Result<ContactView, ApiError> {
     })
 }
 
-fn citizen_only(caller: &Caller) -> Result<(), ApiError> {
+pub(super) fn citizen_only(caller: &Caller) -> Result<(), ApiError> {
     if caller.user.role.is_staff() {
         return Err(ApiError::forbidden(
             "staff have no contact register entry; it is for youths and parents",
@@ -129,7 +129,7 @@ pub async fn set_for_citizen<S: Store>(
 
 /// The citizen `id` names, when the caller is staff of his municipality (another
 /// municipality's citizens and staff look like people who do not exist).
-async fn staff_may_reach<S: Store>(
+pub(super) async fn staff_may_reach<S: Store>(
     st: &AppState<S>,
     caller: &Caller,
     id: &str,
@@ -195,6 +195,22 @@ pub struct Reason {
     reason: String,
 }
 
+impl Reason {
+    /// The reason, checked: 3 to 200 characters on one line.
+    pub(super) fn checked(&self) -> Result<&str, ApiError> {
+        let reason = self.reason.trim();
+        if reason.chars().count() < 3
+            || reason.chars().count() > 200
+            || reason.chars().any(char::is_control)
+        {
+            return Err(ApiError::bad_request(
+                "say why you read this (3 to 200 characters, one line); it is logged",
+            ));
+        }
+        Ok(reason)
+    }
+}
+
 /// Staff read a citizen's contacts, with a reason that goes into the audit log.
 pub async fn of_citizen<S: Store>(
     State(st): State<AppState<S>>,
@@ -204,15 +220,7 @@ pub async fn of_citizen<S: Store>(
 ) -> Result<Json<Vec<ContactView>>, ApiError> {
     let key = key(&st)?;
     let id = staff_may_reach(&st, &caller, &id).await?;
-    let reason = q.reason.trim();
-    if reason.chars().count() < 3
-        || reason.chars().count() > 200
-        || reason.chars().any(char::is_control)
-    {
-        return Err(ApiError::bad_request(
-            "say why you read the contacts (3 to 200 characters, one line); it is logged",
-        ));
-    }
+    let reason = q.checked()?;
     let list = st.store.register_of(&id).await?;
     audit(
         &st,

@@ -54,6 +54,7 @@ pub async fn post_envelope<S: Store>(
     match outcome {
         PutOutcome::Stored => {
             st.hub.notify(&fanout);
+            super::notices::watch_message(&st, &caller, &env.header, only.as_deref()).await;
             Ok((
                 StatusCode::CREATED,
                 Json(PostEnvelopeResponse { stored: true }),
@@ -176,7 +177,7 @@ pub async fn post_receipts<S: Store>(
     }
     let members = st.store.thread_members(&req.thread).await?;
     let event = EventBody::Receipt {
-        thread: req.thread,
+        thread: req.thread.clone(),
         user: caller.user.id.clone(),
         device: caller.device.clone(),
         kind: req.kind,
@@ -185,6 +186,9 @@ pub async fn post_receipts<S: Store>(
     };
     let fanout = st.store.append_event(&members, &event, now_ms()).await?;
     st.hub.notify(&fanout);
+    if req.kind == samtale_proto::ReceiptKind::Read {
+        super::notices::read_conversation(&st, &caller, &req.thread).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

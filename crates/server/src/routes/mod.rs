@@ -4,11 +4,13 @@
 mod admin;
 pub(crate) mod blobs;
 mod codes;
+mod consents;
 mod contacts;
 mod devices;
 mod envelopes;
 mod invitations;
 mod links;
+mod notices;
 mod records;
 mod scheduled;
 mod session;
@@ -96,6 +98,37 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             get(contacts::mine::<S>).put(contacts::set::<S>),
         )
         .route("/v1/me/contacts/{channel}", delete(contacts::remove::<S>))
+        .route(
+            "/v1/me/contacts/{channel}/code",
+            post(notices::send_code::<S>),
+        )
+        .route(
+            "/v1/me/contacts/{channel}/verify",
+            post(notices::verify::<S>),
+        )
+        .route(
+            "/v1/me/consents",
+            get(consents::mine::<S>).post(consents::give_mine::<S>),
+        )
+        .route(
+            "/v1/me/consents/withdraw",
+            post(consents::withdraw_mine::<S>),
+        )
+        .route(
+            "/v1/users/{id}/consents",
+            get(consents::of_citizen::<S>).post(consents::record::<S>),
+        )
+        .route(
+            "/v1/users/{id}/consents/withdraw",
+            post(consents::withdraw_for::<S>),
+        )
+        .route("/v1/me/notices", get(notices::mine::<S>))
+        .route("/v1/users/{id}/notices", get(notices::of_citizen::<S>))
+        .route(
+            "/v1/hooks/gatewayapi",
+            post(notices::gatewayapi_report::<S>),
+        )
+        .route("/v1/unreachable", get(notices::unreachable::<S>))
         .route(
             "/v1/users/{id}/contacts",
             get(contacts::of_citizen::<S>).put(contacts::set_for_citizen::<S>),

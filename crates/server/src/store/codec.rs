@@ -179,3 +179,62 @@ pub fn contact_state(s: &str) -> Result<samtale_proto::notices::ContactState, St
         _ => Err(StoreError::Backend(format!("corrupt contact state {s:?}"))),
     }
 }
+
+pub fn purpose_text(p: samtale_proto::notices::Purpose) -> &'static str {
+    use samtale_proto::notices::Purpose as P;
+    match p {
+        P::NewMessages => "new_messages",
+        P::MeetingReminders => "meeting_reminders",
+    }
+}
+
+pub fn purpose(s: &str) -> Result<samtale_proto::notices::Purpose, StoreError> {
+    use samtale_proto::notices::Purpose as P;
+    match s {
+        "new_messages" => Ok(P::NewMessages),
+        "meeting_reminders" => Ok(P::MeetingReminders),
+        _ => Err(StoreError::Backend(format!("corrupt purpose {s:?}"))),
+    }
+}
+
+pub fn notice_kind_text(k: samtale_proto::notices::NoticeKind) -> &'static str {
+    use samtale_proto::notices::NoticeKind as K;
+    match k {
+        K::Code => "code",
+        K::NewMessage => "new_message",
+    }
+}
+
+pub fn notice_kind(s: &str) -> Result<samtale_proto::notices::NoticeKind, StoreError> {
+    use samtale_proto::notices::NoticeKind as K;
+    match s {
+        "code" => Ok(K::Code),
+        "new_message" => Ok(K::NewMessage),
+        _ => Err(StoreError::Backend(format!("corrupt notice kind {s:?}"))),
+    }
+}
+
+pub fn notice_state_text(n: samtale_proto::notices::NoticeState) -> &'static str {
+    use samtale_proto::notices::NoticeState as N;
+    match n {
+        N::Queued => "queued",
+        N::Sending => "sending",
+        N::Sent => "sent",
+        N::Delivered => "delivered",
+        N::Failed => "failed",
+        N::Uncertain => "uncertain",
+    }
+}
+
+pub fn notice_state(s: &str) -> Result<samtale_proto::notices::NoticeState, StoreError> {
+    use samtale_proto::notices::NoticeState as N;
+    match s {
+        "queued" => Ok(N::Queued),
+        "sending" => Ok(N::Sending),
+        "sent" => Ok(N::Sent),
+        "delivered" => Ok(N::Delivered),
+        "failed" => Ok(N::Failed),
+        "uncertain" => Ok(N::Uncertain),
+        _ => Err(StoreError::Backend(format!("corrupt notice state {s:?}"))),
+    }
+}

@@ -10,6 +10,7 @@ mod blob_index;
 mod codec;
 pub mod conformance;
 mod contact_index;
+mod notice_index;
 mod pg_wakeups;
 pub mod postgres;
 pub mod sqlite;
@@ -20,6 +21,7 @@ use std::future::Future;
 
 pub use blob_index::BlobIndex;
 pub use contact_index::ContactIndex;
+pub use notice_index::NoticeIndex;
 pub use types::*;
 pub use unit_index::UnitIndex;
 
@@ -73,7 +75,9 @@ pub type Fanout = Vec<(UserId, u64)>;
 type R<T> = Result<T, StoreError>;
 
 /// The server's storage. Every method is one transaction.
-pub trait Store: BlobIndex + UnitIndex + ContactIndex + Clone + Send + Sync + 'static {
+pub trait Store:
+    BlobIndex + UnitIndex + ContactIndex + NoticeIndex + Clone + Send + Sync + 'static
+{
     /// Creates or upgrades the schema.
     fn migrate(&self) -> impl Future<Output = R<()>> + Send;
 

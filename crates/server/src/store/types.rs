@@ -267,3 +267,70 @@ pub enum BlobCreate {
     /// The same upload (id, device, conversation and size) exists: a retry, to resume.
     Existing(BlobRecord),
 }
+
+/// A consent as stored: the proto's [`Consent`](samtale_proto::notices::Consent) (its `unit`
+/// is the unit's id) with its own id and municipality.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub id: String,
+    pub tenant: TenantId,
+    pub consent: samtale_proto::notices::Consent,
+}
+
+/// The one-time code that verifies a number or address: the code sealed under the contact
+/// key (bound to its citizen and channel), until when it holds, and
+/// how many times it was tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactCode {
+    pub sealed: Vec<u8>,
+    pub expires_at_ms: i64,
+    pub attempts: u32,
+}
+
+/// A notice in the durable queue. `dest` (the number or address) and `body` (the text) are
+/// sealed under the contact key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedNotice {
+    pub id: String,
+    pub tenant: TenantId,
+    pub citizen: UserId,
+    pub channel: samtale_proto::notices::Channel,
+    pub kind: samtale_proto::notices::NoticeKind,
+    pub dest: Vec<u8>,
+    pub body: Vec<u8>,
+    pub state: samtale_proto::notices::NoticeState,
+    pub attempts: u32,
+    /// When it may next be sent (queued), or was last due.
+    pub next_at_ms: i64,
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+    /// The gateway's id for it, for its delivery reports.
+    pub gateway_ref: Option<String>,
+    pub reason: String,
+}
+
+/// A change to a notice: its new state and reason; the other fields change only when set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeUpdate {
+    pub state: samtale_proto::notices::NoticeState,
+    pub reason: String,
+    pub next_at_ms: Option<i64>,
+    pub sent_at_ms: Option<i64>,
+    pub gateway_ref: Option<String>,
+}
+
+/// A citizen's unread messages in one conversation, watched for a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watch {
+    pub citizen: UserId,
+    pub thread: ThreadId,
+    pub tenant: TenantId,
+    pub unit: samtale_proto::UnitId,
+    /// When the oldest unread message came.
+    pub unread_since_ms: i64,
+    /// When to decide next.
+    pub next_look_ms: i64,
+    /// Why he cannot be reached, in words (empty: he can, or it is not decided yet).
+    pub unreachable: Vec<String>,
+    pub decided_at_ms: Option<i64>,
+}

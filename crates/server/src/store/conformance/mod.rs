@@ -25,6 +25,7 @@ mod devices;
 mod held;
 mod inbox;
 mod invitations;
+mod notices;
 mod sessions;
 mod tenants;
 mod threads;
@@ -58,6 +59,7 @@ pub use inbox::{
     check_purge_keeps_unacked,
 };
 pub use invitations::{check_invitations, check_redeem_atomicity};
+pub use notices::{check_consents, check_notice_queue, check_watches};
 pub use sessions::check_sessions;
 pub use tenants::{check_tenants, check_users};
 pub use threads::{check_set_members, check_threads};
@@ -101,6 +103,9 @@ pub async fn run_all<S: Store>(store: &S) {
     check_file_policies(store).await;
     check_units(store).await;
     check_contacts(store).await;
+    check_consents(store).await;
+    check_notice_queue(store).await;
+    check_watches(store).await;
     check_migrate_twice(store).await;
 }
 

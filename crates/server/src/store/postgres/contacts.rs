@@ -32,7 +32,8 @@ impl ContactIndex for PgStore {
              ON CONFLICT (citizen_id, channel) DO UPDATE SET tenant_id = EXCLUDED.tenant_id,
                  value = EXCLUDED.value, state = EXCLUDED.state, source = EXCLUDED.source,
                  updated_at = EXCLUDED.updated_at, verified_at = EXCLUDED.verified_at,
-                 failed_at = EXCLUDED.failed_at",
+                 failed_at = EXCLUDED.failed_at,
+                 code_sealed = NULL, code_expires = NULL, code_attempts = 0",
             &[
                 &r.citizen.as_str(),
                 &codec::channel_text(r.channel),

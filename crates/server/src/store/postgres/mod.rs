@@ -40,6 +40,7 @@ mod held;
 mod inbox;
 mod invitations;
 mod links;
+mod notices;
 mod sessions;
 mod tenants;
 mod threads;
@@ -72,6 +73,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres_6.sql"),
     include_str!("../schema_postgres_7.sql"),
     include_str!("../schema_postgres_8.sql"),
+    include_str!("../schema_postgres_9.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).

@@ -30,7 +30,8 @@ impl ContactIndex for SqliteStore {
                  ON CONFLICT (citizen_id, channel) DO UPDATE SET tenant_id = excluded.tenant_id,
                      value = excluded.value, state = excluded.state, source = excluded.source,
                      updated_at = excluded.updated_at, verified_at = excluded.verified_at,
-                     failed_at = excluded.failed_at",
+                     failed_at = excluded.failed_at,
+                     code_sealed = NULL, code_expires = NULL, code_attempts = 0",
                 params![
                     r.citizen.as_str(),
                     codec::channel_text(r.channel),

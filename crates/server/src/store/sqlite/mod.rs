@@ -19,6 +19,7 @@ mod held;
 mod inbox;
 mod invitations;
 mod links;
+mod notices;
 mod sessions;
 mod tenants;
 mod threads;
@@ -49,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_sqlite_6.sql"),
     include_str!("../schema_sqlite_7.sql"),
     include_str!("../schema_sqlite_8.sql"),
+    include_str!("../schema_sqlite_9.sql"),
 ];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;

@@ -1,0 +1,122 @@
+//! Verifying a number or address, consents per unit, purpose and channel, and the notices sent
+//! (issue 9), for the citizen himself; a caseworker records a consent given to her. Each call
+//! needs the network and keeps nothing on the device: the server holds the register and the
+//! evidence.
+
+use reqwest::Method;
+use samtale_proto::notices::{
+    Channel, CodeSent, ConsentView, ContactView, GiveConsent, NoticeView, Purpose, RecordConsent,
+    VerifyContact, WithdrawConsent,
+};
+use samtale_proto::{UnitId, UserId};
+
+use crate::api::Api;
+use crate::engine::Client;
+use crate::error::ClientError;
+
+fn name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "sms",
+        Channel::Email => "email",
+    }
+}
+
+impl Api {
+    async fn ask_code(&self, channel: Channel) -> Result<CodeSent, ClientError> {
+        let path = format!("/v1/me/contacts/{}/code", name(channel));
+        self.send(self.request(Method::POST, &path)).await
+    }
+
+    async fn check_code(&self, channel: Channel, code: &str) -> Result<ContactView, ClientError> {
+        let path = format!("/v1/me/contacts/{}/verify", name(channel));
+        let body = VerifyContact {
+            code: code.to_owned(),
+        };
+        self.send(self.request(Method::POST, &path).json(&body))
+            .await
+    }
+}
+
+impl Client {
+    /// Asks the server to send a code to the number or address (by SMS or e-mail).
+    pub async fn send_contact_code(&self, channel: Channel) -> Result<CodeSent, ClientError> {
+        self.session()?.api.ask_code(channel).await
+    }
+
+    /// Types the code back; the number or address is then verified.
+    pub async fn verify_contact(
+        &self,
+        channel: Channel,
+        code: &str,
+    ) -> Result<ContactView, ClientError> {
+        self.session()?.api.check_code(channel, code).await
+    }
+
+    /// Every consent given for this person, withdrawn ones too, oldest first.
+    pub async fn consents(&self) -> Result<Vec<ConsentView>, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        api.send(api.request(Method::GET, "/v1/me/consents")).await
+    }
+
+    /// Gives consent with one tap (a parent may give it for a youth under 15: `for_youth`).
+    pub async fn give_consent(
+        &self,
+        unit: &UnitId,
+        purpose: Purpose,
+        channel: Channel,
+        for_youth: Option<UserId>,
+    ) -> Result<ConsentView, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        let body = GiveConsent {
+            unit: unit.clone(),
+            purpose,
+            channel,
+            for_youth,
+        };
+        api.send(api.request(Method::POST, "/v1/me/consents").json(&body))
+            .await
+    }
+
+    /// Withdraws this person's live consent for the unit, purpose and channel.
+    pub async fn withdraw_consent(
+        &self,
+        unit: &UnitId,
+        purpose: Purpose,
+        channel: Channel,
+    ) -> Result<(), ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        let body = WithdrawConsent {
+            unit: unit.clone(),
+            purpose,
+            channel,
+        };
+        api.send(
+            api.request(Method::POST, "/v1/me/consents/withdraw")
+                .json(&body),
+        )
+        .await
+    }
+
+    /// Staff: records a consent a citizen (or his parent, `given_by`) gave, with how.
+    pub async fn record_consent(
+        &self,
+        citizen: &UserId,
+        consent: &RecordConsent,
+    ) -> Result<ConsentView, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        let path = format!("/v1/users/{citizen}/consents");
+        api.send(api.request(Method::POST, &path).json(consent))
+            .await
+    }
+
+    /// The notices sent to this person, newest first, each with its reason.
+    pub async fn notices(&self) -> Result<Vec<NoticeView>, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        api.send(api.request(Method::GET, "/v1/me/notices")).await
+    }
+}

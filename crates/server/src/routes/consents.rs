@@ -1,0 +1,319 @@
+//! Consent per unit, purpose and channel, with its evidence (issue 9). A citizen gives and
+//! withdraws his own with one tap (`/v1/me/consents`), a parent gives one for a youth under 15
+//! he shares a conversation with, and a caseworker records one given to her with a note of
+//! how (`/v1/users/{id}/consents`). Nothing is overwritten: a withdrawal stamps the record, a
+//! new consent is a new record; every change is in the audit log.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use rand_core::{OsRng, RngCore};
+use samtale_proto::api::Role;
+use samtale_proto::notices::{
+    Channel, Consent, ConsentHow, ConsentView, GiveConsent, Purpose, RecordConsent, WithdrawConsent,
+};
+use samtale_proto::{UnitId, UserId};
+
+use super::contacts::{Reason, staff_may_reach};
+use super::{audit, audit_entry};
+use crate::auth::{Caller, now_ms};
+use crate::error::{ApiError, ApiJson};
+use crate::state::AppState;
+use crate::store::{ConsentRecord, Store, StoreError};
+
+fn new_id() -> String {
+    let mut b = [0u8; 16];
+    OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A new consent record given now.
+fn record_of(
+    caller: &Caller,
+    citizen: UserId,
+    (unit, purpose, channel): (&UnitId, Purpose, Channel),
+    given_by: UserId,
+    by_parent: bool,
+    how: ConsentHow,
+) -> ConsentRecord {
+    ConsentRecord {
+        id: new_id(),
+        tenant: caller.tenant().clone(),
+        consent: Consent {
+            citizen,
+            unit: unit.as_str().to_owned(),
+            purpose,
+            channel,
+            given_at_ms: now_ms(),
+            given_by,
+            by_parent,
+            how,
+            withdrawn_at_ms: None,
+        },
+    }
+}
+
+/// The unit's name, when it is one of the caller's municipality's units (another
+/// municipality's units look like units that do not exist).
+async fn unit_name<S: Store>(
+    st: &AppState<S>,
+    caller: &Caller,
+    unit: &UnitId,
+) -> Result<String, ApiError> {
+    match st.store.unit(unit).await? {
+        Some(u) if u.tenant == *caller.tenant() => Ok(u.name),
+        _ => Err(ApiError::not_found("no such unit in your municipality")),
+    }
+}
+
+/// The citizen's history, each with its unit's name.
+async fn history<S: Store>(
+    st: &AppState<S>,
+    citizen: &UserId,
+) -> Result<Vec<ConsentView>, ApiError> {
+    let mut names = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for r in st.store.consents_of(citizen).await? {
+        let name = match names.get(&r.consent.unit) {
+            Some(n) => Clone::clone(n),
+            None => {
+                let n = match UnitId::parse(&r.consent.unit) {
+                    Ok(id) => st.store.unit(&id).await?.map(|u| u.name),
+                    Err(_) => None,
+                }
+                .unwrap_or_else(|| "(enhed slettet)".to_owned());
+                names.insert(r.consent.unit.clone(), n.clone());
+                n
+            }
+        };
+        out.push(ConsentView {
+            id: r.id,
+            unit_name: name,
+            consent: r.consent,
+        });
+    }
+    Ok(out)
+}
+
+/// Stores a consent, or answers the live one already there (a second tap changes nothing).
+async fn give<S: Store>(
+    st: &AppState<S>,
+    caller: &Caller,
+    record: ConsentRecord,
+    unit_name: String,
+) -> Result<Json<ConsentView>, ApiError> {
+    let c = record.consent.clone();
+    match st.store.add_consent(&record).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            let live = history(st, &c.citizen).await?.into_iter().find(|v| {
+                v.consent.unit == c.unit
+                    && v.consent.purpose == c.purpose
+                    && v.consent.channel == c.channel
+                    && v.consent.withdrawn_at_ms.is_none()
+            });
+            return live.map(Json).ok_or_else(ApiError::internal);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit(
+        st,
+        audit_entry(
+            caller.tenant(),
+            Some(&caller.user.id),
+            "consent.give",
+            &format!(
+                "user={} unit={} purpose={} channel={} by={}{}",
+                c.citizen,
+                c.unit,
+                c.purpose.da(),
+                c.channel.da(),
+                c.given_by,
+                if c.by_parent { " (forælder)" } else { "" }
+            ),
+        ),
+    )
+    .await?;
+    Ok(Json(ConsentView {
+        id: record.id,
+        unit_name,
+        consent: c,
+    }))
+}
+
+pub async fn mine<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+) -> Result<Json<Vec<ConsentView>>, ApiError> {
+    if caller.user.role.is_staff() {
+        return Err(ApiError::forbidden(
+            "consents are given by youths and parents, not staff",
+        ));
+    }
+    Ok(Json(history(&st, &caller.user.id).await?))
+}
+
+/// The citizen's own tap, or a parent's for a youth under 15 in one of his conversations.
+pub async fn give_mine<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<GiveConsent>,
+) -> Result<Json<ConsentView>, ApiError> {
+    if caller.user.role.is_staff() {
+        return Err(ApiError::forbidden(
+            "consents are given by youths and parents, not staff",
+        ));
+    }
+    let name = unit_name(&st, &caller, &req.unit).await?;
+    let (citizen, by_parent) = match &req.for_youth {
+        None => (caller.user.id.clone(), false),
+        Some(youth) => {
+            if caller.user.role != Role::Parent {
+                return Err(ApiError::forbidden(
+                    "only a parent gives consent for a youth",
+                ));
+            }
+            let shares = st.store.contacts_of(&caller.user.id).await?.contains(youth);
+            let is_youth = matches!(
+                st.store.user(youth).await?,
+                Some(u) if u.role == Role::Youth && u.tenant == *caller.tenant()
+            );
+            if !shares || !is_youth {
+                return Err(ApiError::not_found("no such youth in your conversations"));
+            }
+            (youth.clone(), true)
+        }
+    };
+    let record = record_of(
+        &caller,
+        citizen,
+        (&req.unit, req.purpose, req.channel),
+        caller.user.id.clone(),
+        by_parent,
+        ConsentHow::InApp,
+    );
+    give(&st, &caller, record, name).await
+}
+
+/// Ends a live consent of `citizen`, and logs who did it.
+async fn withdraw<S: Store>(
+    st: &AppState<S>,
+    caller: &Caller,
+    citizen: &UserId,
+    req: &WithdrawConsent,
+) -> Result<StatusCode, ApiError> {
+    unit_name(st, caller, &req.unit).await?;
+    let ended = st
+        .store
+        .withdraw_consent(citizen, &req.unit, req.purpose, req.channel, now_ms())
+        .await?;
+    let Some(id) = ended else {
+        return Err(ApiError::not_found(
+            "there is no live consent for this unit, purpose and channel",
+        ));
+    };
+    audit(
+        st,
+        audit_entry(
+            caller.tenant(),
+            Some(&caller.user.id),
+            "consent.withdraw",
+            &format!("user={citizen} consent={id}"),
+        ),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn withdraw_mine<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<WithdrawConsent>,
+) -> Result<StatusCode, ApiError> {
+    if caller.user.role.is_staff() {
+        return Err(ApiError::forbidden(
+            "consents are given by youths and parents, not staff",
+        ));
+    }
+    let me = caller.user.id.clone();
+    withdraw(&st, &caller, &me, &req).await
+}
+
+/// A caseworker records a consent given to her, with a note of how it was given.
+pub async fn record<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RecordConsent>,
+) -> Result<Json<ConsentView>, ApiError> {
+    let citizen = staff_may_reach(&st, &caller, &id).await?;
+    let name = unit_name(&st, &caller, &req.unit).await?;
+    let note = req.note.trim();
+    if note.chars().count() < 3 || note.chars().count() > 200 || note.chars().any(char::is_control)
+    {
+        return Err(ApiError::bad_request(
+            "say how the consent was given (3 to 200 characters, one line), e.g. \"mundtligt ved møde 12.11\"",
+        ));
+    }
+    let (given_by, by_parent) = match &req.given_by {
+        None => (citizen.clone(), false),
+        Some(p) if *p == citizen => (citizen.clone(), false),
+        Some(parent) => {
+            let ok = matches!(
+                st.store.user(parent).await?,
+                Some(u) if u.role == Role::Parent && u.tenant == *caller.tenant()
+            );
+            if !ok {
+                return Err(ApiError::not_found(
+                    "given_by is not a parent in your municipality",
+                ));
+            }
+            (parent.clone(), true)
+        }
+    };
+    let record = record_of(
+        &caller,
+        citizen,
+        (&req.unit, req.purpose, req.channel),
+        given_by,
+        by_parent,
+        ConsentHow::Recorded {
+            note: note.to_owned(),
+        },
+    );
+    give(&st, &caller, record, name).await
+}
+
+/// A caseworker records that a citizen withdrew a consent (on the phone, at a meeting).
+pub async fn withdraw_for<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<WithdrawConsent>,
+) -> Result<StatusCode, ApiError> {
+    let citizen = staff_may_reach(&st, &caller, &id).await?;
+    withdraw(&st, &caller, &citizen, &req).await
+}
+
+/// Staff read a citizen's consents with their history, with a reason that is logged.
+pub async fn of_citizen<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<Reason>,
+) -> Result<Json<Vec<ConsentView>>, ApiError> {
+    let citizen = staff_may_reach(&st, &caller, &id).await?;
+    let reason = q.checked()?;
+    let list = history(&st, &citizen).await?;
+    audit(
+        &st,
+        audit_entry(
+            caller.tenant(),
+            Some(&caller.user.id),
+            "consent.read",
+            &format!("user={citizen} reason={reason}"),
+        ),
+    )
+    .await?;
+    Ok(Json(list))
+}
