@@ -624,6 +624,40 @@ async fn an_unread_message_brings_one_content_free_sms_or_a_place_on_the_list() 
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
+    // Jonas is 13: his own tap is not consent enough (a parent must give it).
+    let year = samtale_proto::clock::local(samtale_tests::now_ms())
+        .date
+        .year;
+    let born = |who: &Actor, body: Value| {
+        let (api, token, path) = (
+            &api,
+            sara.token.clone(),
+            format!("/v1/users/{}/born", who.user),
+        );
+        async move {
+            api.call(Method::PUT, &path, Some(&token), Some(body.to_string()))
+                .await
+        }
+    };
+    for bad in ["30.02.2012", "2099-01-01", "1.1.1900", "i går"] {
+        let (s, v) = born(&jonas, json!({ "born": bad })).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+    let (s, _) = born(&sara, json!({ "born": "01.01.2000" })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "staff have no birth date here");
+    let (s, v) = born(&jonas, json!({ "born": format!("15.06.{}", year - 13) })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["born"], format!("{}-06-15", year - 13));
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/v1/me/consents",
+            Some(&jonas.token),
+            Some(json!({"unit": unge.id, "purpose": "new_messages", "channel": "sms"}).to_string()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
     // Sara writes to each of them; neither reads.
     let to_mikkel = api
         .thread(&sara, ThreadKind::Youth, vec![mikkel.user.clone()])
@@ -679,8 +713,9 @@ async fn an_unread_message_brings_one_content_free_sms_or_a_place_on_the_list() 
         ("Ungeindsatsen", &to_jonas)
     );
     let reasons = entry.reasons.join("; ");
+    assert!(reasons.contains("givet af den unge før 15 år"), "{reasons}");
     assert!(
-        reasons.contains("intet samtykke til sms fra Ungeindsatsen"),
+        reasons.contains("intet samtykke til e-mail fra Ungeindsatsen"),
         "{reasons}"
     );
     assert!(reasons.contains("app"), "{reasons}");
@@ -701,5 +736,98 @@ async fn an_unread_message_brings_one_content_free_sms_or_a_place_on_the_list() 
             assert!(!sms.message.contains(word), "{word:?} in {:?}", sms.message);
         }
     }
+    Ok(())
+}
+
+/// The same through the `samtale` CLI, as a script would: a number entered, a code asked for
+/// and typed back, consent given, listed and withdrawn, the notices listed; a code for another
+/// channel and a consent for a malformed unit are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_consents_and_notices_through_the_cli() -> anyhow::Result<()> {
+    use samtale_tests::{Tenant, cli, cli_invite_youth, cli_json, cli_login};
+
+    let gw = Gateway::start(TOKEN).await?;
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    bootstrap(&storage, "vejle")?;
+    let listed = Server::admin(
+        &storage,
+        &["units", "--slug", "vejle", "--add", "Ungeindsatsen"],
+    )?;
+    let unit = listed
+        .lines()
+        .find_map(|l| l.strip_suffix("  Ungeindsatsen"))
+        .expect("the unit's id")
+        .to_owned();
+    let server = Server::start_with_env(
+        storage,
+        &[],
+        &[
+            ("SAMTALE_CONTACT_KEY", KEY),
+            ("SAMTALE_SMS_URL", gw.url.as_str()),
+            ("SAMTALE_SMS_TOKEN", TOKEN),
+        ],
+    )?;
+    let profiles = tempfile::tempdir()?;
+    let (sara, mikkel) = (profiles.path().join("sara"), profiles.path().join("mikkel"));
+    let tenant = Tenant {
+        slug: "vejle".into(),
+        caseworker: "sara".into(),
+    };
+    cli_login(&sara, &server.url(), &tenant)?;
+    cli_invite_youth(&sara, &mikkel, &server.url(), "Mikkel")?;
+    cli(&mikkel, &["set-contact", "sms", "23 45 67 89"])?;
+    let sent = cli_json(&mikkel, &["contact-code", "sms"])?;
+    assert_eq!(sent["channel"], "sms");
+    eventually(WAIT, "the code", || async { Ok(gw.accepted().len() == 1) }).await?;
+    let code = code_in(&gw.accepted()[0].message);
+    let verified = cli_json(&mikkel, &["verify-contact", "sms", &code])?;
+    assert_eq!(verified["state"], "verified");
+    let refused = cli(&mikkel, &["contact-code", "email"]).unwrap_err();
+    assert!(refused.to_string().contains("no e-mail"), "{refused:#}");
+    let given = cli_json(
+        &mikkel,
+        &[
+            "give-consent",
+            "--unit",
+            &unit,
+            "--purpose",
+            "new-messages",
+            "--channel",
+            "sms",
+        ],
+    )?;
+    assert_eq!(given["unit_name"], "Ungeindsatsen");
+    let refused = cli(
+        &mikkel,
+        &[
+            "give-consent",
+            "--unit",
+            "x",
+            "--purpose",
+            "new-messages",
+            "--channel",
+            "sms",
+        ],
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("not a unit id"), "{refused:#}");
+    cli(
+        &mikkel,
+        &[
+            "withdraw-consent",
+            "--unit",
+            &unit,
+            "--purpose",
+            "new-messages",
+            "--channel",
+            "sms",
+        ],
+    )?;
+    let history = cli_json(&mikkel, &["consents"])?;
+    assert_eq!(history.as_array().map(Vec::len), Some(1));
+    assert!(history[0]["withdrawn_at_ms"].is_i64(), "{history}");
+    let sent = cli_json(&mikkel, &["notices"])?;
+    assert_eq!(sent[0]["kind"], "code");
     Ok(())
 }

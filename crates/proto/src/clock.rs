@@ -63,6 +63,35 @@ impl Date {
     pub fn add_days(self, n: i64) -> Date {
         civil_from_days(days_from_civil(self) + n)
     }
+
+    /// Reads "2011-11-20" or the Danish "20.11.2011"; None for anything else or a day that
+    /// does not exist (30.02).
+    pub fn parse(text: &str) -> Option<Date> {
+        let t = text.trim();
+        let parts: Vec<&str> = t.split(['-', '.']).collect();
+        let [a, b, c] = parts[..] else { return None };
+        let (y, m, d) = if t.contains('-') {
+            (a, b, c)
+        } else {
+            (c, b, a)
+        };
+        if y.len() != 4 || !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
+            return None;
+        }
+        let date = Date {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
+        // A day past the month's end comes back as another date.
+        ((1..=12).contains(&date.month) && date.day >= 1 && date.add_days(0) == date)
+            .then_some(date)
+    }
+
+    /// "2011-11-20".
+    pub fn iso(self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
 }
 
 /// The UTC moment summer time starts (March) or ends (October) in `year`: 01.00 UTC on the
@@ -181,5 +210,27 @@ mod tests {
         for n in [-800_000, -1, 0, 59, 20_000, 2_000_000] {
             assert_eq!(days_from_civil(civil_from_days(n)), n);
         }
+    }
+
+    #[test]
+    fn dates_are_read_in_iso_and_danish_form() {
+        assert_eq!(Date::parse("2011-11-20"), Some(d(2011, 11, 20)));
+        assert_eq!(Date::parse(" 20.11.2011 "), Some(d(2011, 11, 20)));
+        assert_eq!(Date::parse("1.3.2012"), Some(d(2012, 3, 1)));
+        assert_eq!(Date::parse("29.02.2012"), Some(d(2012, 2, 29)));
+        for bad in [
+            "29.02.2011",
+            "2011-13-01",
+            "2011-11-31",
+            "20/11/2011",
+            "11-20",
+            "",
+            "2011-11-20-1",
+            "0.1.2011",
+            "20.11.11",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(d(2011, 3, 7).iso(), "2011-03-07");
     }
 }

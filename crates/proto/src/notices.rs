@@ -232,3 +232,12 @@ pub struct UnreachableView {
     pub decided_at_ms: i64,
     pub reasons: Vec<String>,
 }
+
+/// `PUT /v1/users/{id}/born` (staff): a youth's birth date, "2011-11-20" or "20.11.2011"; null
+/// forgets it. A parent's consent for him lapses on his 15th birthday, and his own counts from
+/// then. The answer gives it back as "2011-11-20".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetBorn {
+    pub born: Option<String>,
+}

@@ -123,7 +123,7 @@ pub async fn decide<S: Store>(
         purpose: Purpose::NewMessages,
         citizen: &w.citizen,
         is_youth: user.role == Role::Youth,
-        born: None,
+        born: store.born(&w.citizen).await?,
         unread_since_ms: Some(w.unread_since_ms),
         last_notice_ms: last_notice,
         app_seen_ms: app_seen,

@@ -9,6 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use rand_core::{OsRng, RngCore};
 use samtale_proto::api::Role;
+use samtale_proto::clock::Date;
+use samtale_proto::notices::SetBorn;
 use samtale_proto::notices::{
     Channel, Consent, ConsentHow, ConsentView, GiveConsent, Purpose, RecordConsent, WithdrawConsent,
 };
@@ -316,4 +318,57 @@ pub async fn of_citizen<S: Store>(
     )
     .await?;
     Ok(Json(list))
+}
+
+/// A caseworker enters a youth's birth date (for the 15-year rule), or forgets it.
+pub async fn set_born<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SetBorn>,
+) -> Result<Json<SetBorn>, ApiError> {
+    let citizen = staff_may_reach(&st, &caller, &id).await?;
+    let is_youth = matches!(st.store.user(&citizen).await?, Some(u) if u.role == Role::Youth);
+    if !is_youth {
+        return Err(ApiError::bad_request(
+            "a birth date is kept for youths only",
+        ));
+    }
+    let born = match req.born.as_deref() {
+        None => None,
+        Some(text) => {
+            let date = Date::parse(text).ok_or_else(|| {
+                ApiError::bad_request(format!("{text:?} is not a date: write it like 20.11.2011"))
+            })?;
+            // Samtale is for youths of 12 to 23: a date in the future or more than 30 years
+            // back is a typing error.
+            let today = samtale_proto::clock::local(now_ms()).date;
+            let oldest = Date {
+                year: today.year - 30,
+                ..today
+            };
+            if date > today || date < oldest {
+                return Err(ApiError::bad_request(format!(
+                    "{text:?} cannot be a youth's birth date"
+                )));
+            }
+            Some(date)
+        }
+    };
+    if !st.store.set_born(&citizen, born).await? {
+        return Err(ApiError::not_found("no such person in your municipality"));
+    }
+    audit(
+        &st,
+        audit_entry(
+            caller.tenant(),
+            Some(&caller.user.id),
+            "user.born",
+            &format!("user={citizen} set={}", born.is_some()),
+        ),
+    )
+    .await?;
+    Ok(Json(SetBorn {
+        born: born.map(Date::iso),
+    }))
 }

@@ -129,6 +129,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             post(notices::gatewayapi_report::<S>),
         )
         .route("/v1/unreachable", get(notices::unreachable::<S>))
+        .route("/v1/users/{id}/born", put(consents::set_born::<S>))
         .route(
             "/v1/users/{id}/contacts",
             get(contacts::of_citizen::<S>).put(contacts::set_for_citizen::<S>),

@@ -34,6 +34,17 @@ pub trait NoticeIndex {
     /// Every consent given for the citizen, withdrawn ones too, oldest first.
     fn consents_of(&self, citizen: &UserId) -> impl Future<Output = R<Vec<ConsentRecord>>> + Send;
 
+    /// Sets (or with None forgets) a youth's birth date. False when there is no such user.
+    fn set_born(
+        &self,
+        user: &UserId,
+        born: Option<samtale_proto::clock::Date>,
+    ) -> impl Future<Output = R<bool>> + Send;
+    fn born(
+        &self,
+        user: &UserId,
+    ) -> impl Future<Output = R<Option<samtale_proto::clock::Date>>> + Send;
+
     /// Gives the citizen's number or address a new code (its hash), with no attempts yet.
     /// False when there is no such contact.
     fn set_contact_code(

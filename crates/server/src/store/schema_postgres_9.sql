@@ -19,6 +19,9 @@ CREATE TABLE consents (
 CREATE INDEX consents_citizen ON consents (citizen_id, given_at);
 CREATE UNIQUE INDEX consents_live ON consents (citizen_id, unit_id, purpose, channel)
     WHERE withdrawn_at IS NULL;
+-- A youth's birth date ("2011-11-20"), entered by a caseworker: a parent's consent for him
+-- lapses on his 15th birthday.
+ALTER TABLE users ADD COLUMN born TEXT;
 ALTER TABLE contacts ADD COLUMN code_sealed BYTEA;
 ALTER TABLE contacts ADD COLUMN code_expires BIGINT;
 ALTER TABLE contacts ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0;

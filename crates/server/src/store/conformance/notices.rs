@@ -121,6 +121,26 @@ pub async fn check_consents<S: Store>(store: &S) {
     assert_eq!(history[2], again);
     assert!(ok(store.consents_of(&mette.id).await, "another").is_empty());
 
+    // A youth's birth date: set, read, forgotten; nobody else's changes.
+    let born = samtale_proto::clock::Date {
+        year: 2011,
+        month: 11,
+        day: 20,
+    };
+    assert_eq!(ok(store.born(&mikkel.id).await, "none yet"), None);
+    assert!(ok(store.set_born(&mikkel.id, Some(born)).await, "set"));
+    assert_eq!(ok(store.born(&mikkel.id).await, "read"), Some(born));
+    assert_eq!(ok(store.born(&mette.id).await, "another"), None);
+    assert!(ok(store.set_born(&mikkel.id, None).await, "forget"));
+    assert_eq!(ok(store.born(&mikkel.id).await, "gone"), None);
+    assert!(ok(store.set_born(&mikkel.id, Some(born)).await, "again"));
+    assert!(!ok(
+        store
+            .set_born(&fresh(samtale_proto::UserId::from_parts), Some(born))
+            .await,
+        "no such user"
+    ));
+
     // Codes: only on a contact that exists; attempts counted; cleared by verifying; a new
     // value clears the code too.
     let code = ContactCode {

@@ -173,6 +173,38 @@ impl NoticeIndex for PgStore {
         rows.iter().map(consent).collect()
     }
 
+    async fn set_born(
+        &self,
+        user: &UserId,
+        born: Option<samtale_proto::clock::Date>,
+    ) -> Result<bool, StoreError> {
+        let conn = self.conn().await?;
+        let n = execute(
+            &conn,
+            "UPDATE users SET born = $2 WHERE id = $1",
+            &[&user.as_str(), &born.map(|d| d.iso())],
+        )
+        .await
+        .map_err(backend)?;
+        Ok(n > 0)
+    }
+
+    async fn born(&self, user: &UserId) -> Result<Option<samtale_proto::clock::Date>, StoreError> {
+        let conn = self.conn().await?;
+        let row = query_opt(
+            &conn,
+            "SELECT born FROM users WHERE id = $1",
+            &[&user.as_str()],
+        )
+        .await
+        .map_err(backend)?;
+        let text: Option<String> = match row {
+            Some(r) => col(&r, 0)?,
+            None => None,
+        };
+        Ok(text.and_then(|t| samtale_proto::clock::Date::parse(&t)))
+    }
+
     async fn set_contact_code(
         &self,
         citizen: &UserId,

@@ -223,6 +223,42 @@ impl NoticeIndex for SqliteStore {
         .await
     }
 
+    async fn set_born(
+        &self,
+        user: &UserId,
+        born: Option<samtale_proto::clock::Date>,
+    ) -> Result<bool, StoreError> {
+        let user = user.clone();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE users SET born = ?2 WHERE id = ?1",
+                    params![user.as_str(), born.map(|d| d.iso())],
+                )
+                .map_err(backend)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn born(&self, user: &UserId) -> Result<Option<samtale_proto::clock::Date>, StoreError> {
+        let user = user.clone();
+        self.read(move |conn| {
+            let text: Option<Option<String>> = conn
+                .query_row(
+                    "SELECT born FROM users WHERE id = ?1",
+                    [user.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            Ok(text
+                .flatten()
+                .and_then(|t| samtale_proto::clock::Date::parse(&t)))
+        })
+        .await
+    }
+
     async fn set_contact_code(
         &self,
         citizen: &UserId,
