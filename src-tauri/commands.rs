@@ -76,7 +76,16 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         crate::records::records,
         crate::records::retry_records,
         crate::records::record_connector,
-        crate::records::save_record_connector
+        crate::records::save_record_connector,
+        crate::reach::contacts,
+        crate::reach::set_contact,
+        crate::reach::remove_contact,
+        crate::reach::send_contact_code,
+        crate::reach::verify_contact,
+        crate::reach::consent_units,
+        crate::reach::consents,
+        crate::reach::set_consent,
+        crate::reach::unreachable
     ]
 }
 

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod events;
 pub mod files;
 pub mod keystore;
+pub mod reach;
 pub mod records;
 pub mod reminders;
 pub mod shell;

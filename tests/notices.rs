@@ -750,15 +750,7 @@ async fn codes_consents_and_notices_through_the_cli() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let storage = Storage::Sqlite(data.path().to_owned());
     bootstrap(&storage, "vejle")?;
-    let listed = Server::admin(
-        &storage,
-        &["units", "--slug", "vejle", "--add", "Ungeindsatsen"],
-    )?;
-    let unit = listed
-        .lines()
-        .find_map(|l| l.strip_suffix("  Ungeindsatsen"))
-        .expect("the unit's id")
-        .to_owned();
+    let unit = samtale_tests::add_unit(&storage, "vejle", "Ungeindsatsen")?;
     let server = Server::start_with_env(
         storage,
         &[],

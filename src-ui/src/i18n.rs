@@ -379,6 +379,30 @@ catalogue! {
     LinkHttps => "Videolinket skal begynde med https://", "The video link must start with https://";
     TimePassed => "Tidspunktet er passeret. Vælg et tidspunkt frem i tiden.", "That time has passed. Choose a time ahead.";
     NeedQuestion => "Skriv spørgsmålet.", "Write the question.";
+    ReachTitle => "Hvordan vi når dig", "How we reach you";
+    ReachHint => "Hvis du ikke har læst en ny besked efter en time, kan vi sende en sms eller e-mail om, at der er en besked. Den siger aldrig, hvad der står i beskeden, eller hvem den er fra. Du bestemmer selv.", "If you have not read a new message after an hour, we can send a text or an e-mail saying a message is waiting. It never says what the message says or who it is from. You decide.";
+    Mobile => "Mobilnummer", "Mobile number";
+    Email => "E-mail", "E-mail";
+    SaveContact => "Gem", "Save";
+    SendCode => "Send kode", "Send code";
+    CodeSentTo => "Vi har sendt en kode. Skriv den her:", "We sent a code. Type it here:";
+    Confirm => "Bekræft", "Confirm";
+    ContactVerified => "Bekræftet", "Confirmed";
+    ContactUnverified => "Ikke bekræftet endnu", "Not confirmed yet";
+    ContactBounced => "Virker ikke – skriv et nyt", "Does not work – enter a new one";
+    BadMobile => "Skriv et dansk mobilnummer med 8 cifre, fx 12 34 56 78.", "Write a Danish mobile number of 8 digits, e.g. 12 34 56 78.";
+    BadEmail => "Skriv en e-mailadresse som navn@eksempel.dk.", "Write an e-mail address like name@example.dk.";
+    CodeWrong => "Koden passer ikke. Prøv igen, eller bed om en ny kode.", "The code is not right. Try again, or ask for a new one.";
+    ConsentFor => "Må sende mig besked", "May notify me";
+    SmsNewMessages => "sms, når der er en ny besked", "a text when there is a new message";
+    EmailNewMessages => "e-mail, når der er en ny besked", "an e-mail when there is a new message";
+    SmsReminders => "sms før et møde", "a text before a meeting";
+    EmailReminders => "e-mail før et møde", "an e-mail before a meeting";
+    NoUnitsYet => "Du har ingen samtaler med en afdeling endnu.", "You have no conversations with a unit yet.";
+    UnreachableTitle => "Kan ikke nås digitalt", "Cannot be reached digitally";
+    UnreachableHint => "Har ulæste beskeder og kan ikke få besked på sms eller e-mail. Overvej et brev, eller spørg efter et nyt nummer ved næste møde.", "Has unread messages and cannot be told by text or e-mail. Consider a letter, or ask for a new number at the next meeting.";
+    UnreadSince => "ulæst siden", "unread since";
+    NobodyUnreachable => "Alle kan nås.", "Everyone can be reached.";
 }
 
 /// The sentence for an error kind.

@@ -219,6 +219,17 @@ pub struct Tenant {
     pub caseworker: String,
 }
 
+/// Adds a unit to the municipality `slug` through the server's own command; returns its id.
+pub fn add_unit(storage: &Storage, slug: &str, name: &str) -> Result<String> {
+    let listed = Server::admin(storage, &["units", "--slug", slug, "--add", name])?;
+    let suffix = format!("  {name}");
+    listed
+        .lines()
+        .find_map(|l| l.strip_suffix(suffix.as_str()))
+        .map(str::to_owned)
+        .with_context(|| format!("no id for {name} in {listed:?}"))
+}
+
 pub fn bootstrap(storage: &Storage, slug: &str) -> Result<Tenant> {
     Server::admin(
         storage,

@@ -4,9 +4,10 @@
 //! evidence.
 
 use reqwest::Method;
+use samtale_proto::api::UnitInfo;
 use samtale_proto::notices::{
     Channel, CodeSent, ConsentView, ContactView, GiveConsent, NoticeView, Purpose, RecordConsent,
-    VerifyContact, WithdrawConsent,
+    UnreachableView, VerifyContact, WithdrawConsent,
 };
 use samtale_proto::{UnitId, UserId};
 
@@ -118,5 +119,43 @@ impl Client {
         let session = self.session()?;
         let api = &session.api;
         api.send(api.request(Method::GET, "/v1/me/notices")).await
+    }
+
+    /// The units this person's conversations belong to: the ones he can give consent to.
+    pub async fn consent_units(&self) -> Result<Vec<UnitInfo>, ClientError> {
+        let session = self.session()?;
+        let mut units: Vec<UnitInfo> = Vec::new();
+        for t in session.api.threads().await? {
+            if let Some(u) = t.unit
+                && !units.iter().any(|x| x.id == u.id)
+            {
+                units.push(u);
+            }
+        }
+        units.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(units)
+    }
+
+    /// Staff: the citizens with unread messages whom nothing digital reaches, with why.
+    pub async fn unreachable(&self) -> Result<Vec<UnreachableView>, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        api.send(api.request(Method::GET, "/v1/unreachable")).await
+    }
+
+    /// One tap: gives (`on`) or withdraws the consent, and answers the history as it now is.
+    pub async fn set_consent(
+        &self,
+        unit: &UnitId,
+        purpose: Purpose,
+        channel: Channel,
+        on: bool,
+    ) -> Result<Vec<ConsentView>, ClientError> {
+        if on {
+            self.give_consent(unit, purpose, channel, None).await?;
+        } else {
+            self.withdraw_consent(unit, purpose, channel).await?;
+        }
+        self.consents().await
     }
 }

@@ -8,6 +8,7 @@ pub mod care;
 pub mod commands;
 pub mod error;
 pub mod files;
+pub mod reach;
 pub mod records;
 pub mod views;
 

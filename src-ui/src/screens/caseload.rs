@@ -54,6 +54,7 @@ pub fn CaseList() -> impl IntoView {
         <Show when=move || timeline_open.get()>
             {move || timeline_for.get().map(|(youth, thread)| view! { <TimelinePanel youth=youth thread=thread open=timeline_open /> })}
         </Show>
+        <super::reach::UnreachableList />
     }
 }
 

@@ -22,6 +22,7 @@ mod home;
 mod link;
 mod lock;
 mod plan;
+mod reach;
 mod record;
 mod settings;
 mod timeline;

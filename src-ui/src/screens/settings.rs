@@ -80,6 +80,9 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                 <p id="previews-hint" class="hint">{ui.text(K::PreviewsHint)}</p>
                 <PinSettings />
                 <super::devices::DevicesSection />
+                <Show when=move || !ui.is_staff()>
+                    <super::reach::ReachSection />
+                </Show>
                 <Show when=move || ui.is_staff()>
                     <super::record::RecordsList />
                     <super::connector::ConnectorSettingsForm />

@@ -106,7 +106,7 @@ async fn give<S: Store>(
 ) -> Result<Json<ConsentView>, ApiError> {
     let c = record.consent.clone();
     match st.store.add_consent(&record).await {
-        Ok(()) => {}
+        Ok(()) => super::notices::facts_changed(st, &c.citizen).await,
         Err(StoreError::Conflict(_)) => {
             let live = history(st, &c.citizen).await?.into_iter().find(|v| {
                 v.consent.unit == c.unit
@@ -214,6 +214,7 @@ async fn withdraw<S: Store>(
             "there is no live consent for this unit, purpose and channel",
         ));
     };
+    super::notices::facts_changed(st, citizen).await;
     audit(
         st,
         audit_entry(

@@ -91,6 +91,7 @@ async fn store_contact<S: Store>(
         failed_at_ms: None,
     };
     st.store.put_contact(&record).await?;
+    super::notices::facts_changed(st, citizen).await;
     audit(
         st,
         audit_entry(

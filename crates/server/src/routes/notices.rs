@@ -215,6 +215,7 @@ pub async fn verify<S: Store>(
     st.store
         .set_contact_state(&me, channel, ContactState::Verified, now)
         .await?;
+    facts_changed(&st, &me).await;
     audit(
         &st,
         audit_entry(
@@ -493,4 +494,16 @@ pub async fn unreachable<S: Store>(
         });
     }
     Ok(Json(out))
+}
+
+/// Something that decides the citizen's notices changed (a number confirmed or replaced, a
+/// consent given or withdrawn): his watches are decided again now, so that the list and the
+/// notices follow at once. A failure is logged; the change itself stands.
+pub(super) async fn facts_changed<S: Store>(st: &AppState<S>, citizen: &UserId) {
+    if st.notice_rules.is_none() {
+        return;
+    }
+    if let Err(e) = st.store.look_again(citizen, now_ms()).await {
+        tracing::error!(error = %e, "deciding a citizen's notices again failed");
+    }
 }

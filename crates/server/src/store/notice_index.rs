@@ -138,6 +138,9 @@ pub trait NoticeIndex {
         at_ms: i64,
         notice: Option<&QueuedNotice>,
     ) -> impl Future<Output = R<bool>> + Send;
+    /// Something about the citizen changed (a number confirmed, a consent given): his watches
+    /// are decided again at `now_ms`.
+    fn look_again(&self, citizen: &UserId, now_ms: i64) -> impl Future<Output = R<()>> + Send;
     /// The watches of a municipality whose citizen cannot be reached, oldest unread first.
     fn unreachable_watches(&self, tenant: &TenantId) -> impl Future<Output = R<Vec<Watch>>> + Send;
 }

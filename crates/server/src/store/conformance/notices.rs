@@ -452,6 +452,21 @@ pub async fn check_watches<S: Store>(store: &S) {
     assert_eq!(listed[0].unreachable, reasons);
     assert_eq!(listed[0].decided_at_ms, Some(base + 300));
     assert!(ok(store.unreachable_watches(&other.id).await, "other").is_empty());
+    // Something changed (a consent given): decided again at once.
+    assert!(
+        ok(
+            store.claim_watches(base + 400, base + 10_000, 10).await,
+            "not yet"
+        )
+        .is_empty()
+    );
+    ok(store.look_again(&mikkel.id, base + 400).await, "look again");
+    let again = ok(
+        store.claim_watches(base + 400, base + 500, 10).await,
+        "again",
+    );
+    assert_eq!(again.len(), 1, "due now");
+
     // Decided with a notice: stored in the same step, and off the list.
     let n = queued(&mikkel, base + 600);
     let due = ok(

@@ -558,6 +558,18 @@ impl NoticeIndex for PgStore {
         Ok(true)
     }
 
+    async fn look_again(&self, citizen: &UserId, now_ms: i64) -> Result<(), StoreError> {
+        let conn = self.conn().await?;
+        execute(
+            &conn,
+            "UPDATE notice_watch SET next_look = $2 WHERE citizen_id = $1 AND next_look > $2",
+            &[&citizen.as_str(), &now_ms],
+        )
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
     async fn unreachable_watches(&self, tenant: &TenantId) -> Result<Vec<Watch>, StoreError> {
         let conn = self.conn().await?;
         let rows = query(

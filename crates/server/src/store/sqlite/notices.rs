@@ -597,6 +597,19 @@ impl NoticeIndex for SqliteStore {
         .await
     }
 
+    async fn look_again(&self, citizen: &UserId, now_ms: i64) -> Result<(), StoreError> {
+        let citizen = citizen.clone();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE notice_watch SET next_look = ?2 WHERE citizen_id = ?1 AND next_look > ?2",
+                params![citizen.as_str(), now_ms],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn unreachable_watches(&self, tenant: &TenantId) -> Result<Vec<Watch>, StoreError> {
         let tenant = tenant.clone();
         self.read(move |conn| {

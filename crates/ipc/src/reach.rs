@@ -1,0 +1,50 @@
+//! Reaching a citizen outside the app (issue 9), as the UI sees it: his number and address
+//! with their codes, his consents per unit, purpose and channel, and for staff the "kan ikke
+//! nås digitalt" list. The views are the wire's (`samtale_proto::notices`); these are the
+//! commands and their arguments.
+
+pub mod commands {
+    use samtale_proto::UnitId;
+    use samtale_proto::notices::{Channel, Purpose};
+    use serde::{Deserialize, Serialize};
+
+    pub const CONTACTS: &str = "contacts";
+    pub const SET_CONTACT: &str = "set_contact";
+    pub const REMOVE_CONTACT: &str = "remove_contact";
+    pub const SEND_CONTACT_CODE: &str = "send_contact_code";
+    pub const VERIFY_CONTACT: &str = "verify_contact";
+    pub const CONSENT_UNITS: &str = "consent_units";
+    pub const CONSENTS: &str = "consents";
+    pub const SET_CONSENT: &str = "set_consent";
+    pub const UNREACHABLE: &str = "unreachable";
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SetContactArgs {
+        pub channel: Channel,
+        pub value: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ChannelArgs {
+        pub channel: Channel,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct VerifyArgs {
+        pub channel: Channel,
+        pub code: String,
+    }
+
+    /// Gives (`on`) or withdraws a consent with one tap.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ConsentArgs {
+        pub unit: UnitId,
+        pub purpose: Purpose,
+        pub channel: Channel,
+        pub on: bool,
+    }
+}

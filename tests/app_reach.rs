@@ -1,0 +1,190 @@
+//! Reaching citizens in the real app (issue 9), under Xvfb with tauri-driver against a real
+//! server, a local SMS gateway that speaks GatewayAPI's REST API (`tests/support/gateway.rs`):
+//! Mikkel enters his number in settings, confirms it with the code read from the gateway, and
+//! gives and withdraws consent with one tap; his mother Mette, with no number and no consent,
+//! shows on Sara's "kan ikke nås digitalt" list with the reasons in words once a message to her
+//! goes unread. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
+//! `SAMTALE_APP_TESTS=1`.
+
+use std::time::Duration;
+
+use samtale_proto::api::{Role, ThreadKind};
+use samtale_tests::app::{app_binary, capture};
+use samtale_tests::gateway::Gateway;
+use samtale_tests::scene::Scene;
+use samtale_tests::webdriver::{Driver, Session};
+use samtale_tests::{Server, Storage, eventually};
+
+const T: Duration = Duration::from_secs(30);
+const KEY: &str = "7f3a9c0e5b1d2468ace013579bdf02468ace013579bdf02468ace013579bdf0a";
+
+/// Whether the checkbox `css` is ticked.
+async fn ticked(s: &Session, css: &str) -> anyhow::Result<bool> {
+    Ok(s.property(&s.wait(css, T).await?, "checked").await? == serde_json::json!(true))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_reached()
+-> anyhow::Result<()> {
+    if !samtale_tests::app::enabled() {
+        return Ok(());
+    }
+    let gw = Gateway::start("gw-token").await?;
+    let data = tempfile::tempdir()?;
+    let storage = Storage::Sqlite(data.path().to_owned());
+    let scene = Scene::start_on(
+        storage.clone(),
+        &["vejle"],
+        &[],
+        &[
+            ("SAMTALE_CONTACT_KEY", KEY),
+            ("SAMTALE_SMS_URL", gw.url.as_str()),
+            ("SAMTALE_SMS_TOKEN", "gw-token"),
+            ("SAMTALE_NOTICE_WAIT_SECONDS", "1"),
+            ("SAMTALE_NOTICE_QUIET_HOURS", "none"),
+            ("SAMTALE_UNREACHABLE_AFTER_DAYS", "0"),
+        ],
+    )?;
+    let unit = samtale_tests::add_unit(&storage, "vejle", "Ungeindsatsen")?;
+    Server::admin(
+        &storage,
+        &[
+            "staff-unit",
+            "--slug",
+            "vejle",
+            "--username",
+            "sara",
+            "--unit",
+            "Ungeindsatsen",
+        ],
+    )?;
+    let (sara, _) = scene.sara().await?;
+    let (mikkel, me) = scene.mikkel(&sara).await?;
+    let (mette, parent) = scene
+        .citizen(
+            &sara,
+            Role::Parent,
+            "Mette",
+            Some(me.user.clone()),
+            "mette",
+            "Mettes telefon",
+        )
+        .await?;
+    let to_mikkel = sara
+        .create_thread(ThreadKind::Youth, vec![me.user.clone()])
+        .await?;
+    let to_mette = sara
+        .create_thread(ThreadKind::Parents, vec![parent.user.clone()])
+        .await?;
+    sara.send(&to_mikkel, "Hej Mikkel. Vi ses torsdag.").await?;
+    sara.send(&to_mette, "Hej Mette. Kan du ringe til mig i morgen?")
+        .await?;
+    drop((sara, mikkel, mette));
+    let app = app_binary();
+
+    // Mikkel, on his phone: number, code from the gateway, consent.
+    {
+        let driver = Driver::start(&scene.app_env("mikkel")).await?;
+        let phone = Session::new(&driver, &app).await?;
+        phone.set_size(390, 844).await?;
+        phone.click(&phone.wait("#open-settings", T).await?).await?;
+        let number = phone.wait("#contact-sms-value", T).await?;
+        phone.type_into(&number, "12 34").await?;
+        phone
+            .click(&phone.wait("#contact-sms-save", T).await?)
+            .await?;
+        phone
+            .wait_text("Skriv et dansk mobilnummer med 8 cifre", T)
+            .await?;
+        phone.clear(&number).await?;
+        phone.type_into(&number, "23 45 67 89").await?;
+        phone
+            .click(&phone.wait("#contact-sms-save", T).await?)
+            .await?;
+        phone.wait_text("Ikke bekræftet endnu", T).await?;
+        phone
+            .click(&phone.wait("#contact-sms-code", T).await?)
+            .await?;
+        eventually(T, "the code at the gateway", || async {
+            Ok(gw.accepted().len() == 1)
+        })
+        .await?;
+        let text = gw.accepted()[0].message.clone();
+        let code = text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(code.len(), 6, "{text}");
+        let field = phone.wait("#contact-sms-code-value", T).await?;
+        phone.type_into(&field, "000000").await?;
+        phone
+            .click(&phone.wait("#contact-sms-confirm", T).await?)
+            .await?;
+        if code != "000000" {
+            phone.wait_text("Koden passer ikke", T).await?;
+        }
+        phone.clear(&field).await?;
+        phone.type_into(&field, &code).await?;
+        phone
+            .click(&phone.wait("#contact-sms-confirm", T).await?)
+            .await?;
+        phone.wait(".contact-state:not(.warn)", T).await?;
+        phone.wait_text("Bekræftet", T).await?;
+        // Consent with one tap, withdrawn with one, given again.
+        let sms_new = format!("#consent-sms-new-{unit}");
+        assert!(!ticked(&phone, &sms_new).await?);
+        for want in [true, false, true] {
+            phone.click(&phone.wait(&sms_new, T).await?).await?;
+            let deadline = std::time::Instant::now() + T;
+            while ticked(&phone, &sms_new).await? != want {
+                anyhow::ensure!(std::time::Instant::now() < deadline, "the box stayed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        phone
+            .script(
+                "document.querySelector('.reach').scrollIntoView();",
+                serde_json::json!([]),
+            )
+            .await?;
+        capture(&phone, "phone-reach-settings").await?;
+        phone.close().await?;
+    }
+
+    // Sara's laptop: Mette is on the list, with why; Mikkel is not.
+    {
+        let driver = Driver::start(&scene.app_env("sara")).await?;
+        let laptop = Session::new(&driver, &app).await?;
+        laptop.set_size(1280, 800).await?;
+        laptop.click(&laptop.wait("#tab-cases", T).await?).await?;
+        laptop.wait_text("Kan ikke nås digitalt", T).await?;
+        laptop
+            .wait_text("intet samtykke til sms fra Ungeindsatsen", T)
+            .await?;
+        let list = laptop
+            .text(&laptop.wait(".unreachable-list", T).await?)
+            .await?;
+        assert!(list.contains("Mette"), "{list}");
+        assert!(!list.contains("Mikkel"), "{list}");
+        laptop
+            .script(
+                "document.querySelector('.unreachable').scrollIntoView();",
+                serde_json::json!([]),
+            )
+            .await?;
+        capture(&laptop, "laptop-unreachable").await?;
+        laptop.close().await?;
+    }
+    // Mikkel's consent and number reached the server: his unread message brought one SMS.
+    eventually(T, "Mikkel's notice", || async {
+        Ok(gw.accepted().len() == 2)
+    })
+    .await?;
+    assert!(
+        gw.accepted()[1]
+            .message
+            .starts_with("Du har en ny besked fra vejle Kommune")
+    );
+    Ok(())
+}
