@@ -729,6 +729,19 @@ async fn an_unread_message_brings_one_content_free_sms_or_a_place_on_the_list() 
     let (s, v) = api.post("/v1/envelopes", Some(&jonas.token), &reply).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert!(unreachable().await.is_empty());
+    // A message Sara planned for later: once it is released and goes unread, he is back on the
+    // list.
+    let planned = samtale_proto::api::ScheduleRequest {
+        envelope: envelope(&sara, &to_jonas, &[&jonas], b"Husk i morgen"),
+        release_at_ms: samtale_tests::now_ms() + 1_500,
+        to: None,
+    };
+    let (s, v) = api.post("/v1/scheduled", Some(&sara.token), &planned).await;
+    assert!(s.is_success(), "{s} {v}");
+    eventually(WAIT, "Jonas back on the list after the release", || async {
+        Ok(unreachable().await.iter().any(|u| u.citizen == jonas.user))
+    })
+    .await?;
 
     // Nothing of the message, the caseworker or the unit in any SMS.
     for sms in gw.accepted() {

@@ -88,7 +88,10 @@ pub async fn serve<S: Store>(
         .as_ref()
         .and_then(|s| s.webhook_secret.clone())
         .map(std::sync::Arc::new);
-    state.notice_rules = Some(std::sync::Arc::new(setup.notices.rules.clone()));
+    // Watches only where notices can go (a contact key): otherwise nobody decides them.
+    state.notice_rules = out
+        .as_ref()
+        .map(|_| std::sync::Arc::new(setup.notices.rules.clone()));
     let sender = out.clone().map(|out| {
         tokio::spawn(crate::notices::queue::run(
             store.clone(),
@@ -116,6 +119,7 @@ pub async fn serve<S: Store>(
         store.clone(),
         state.hub.clone(),
         state.release.clone(),
+        state.notice_rules.clone(),
         stop_rx.clone(),
     ));
     let wakeups = tokio::spawn({
@@ -183,6 +187,7 @@ async fn release_loop<S: Store>(
     store: S,
     hub: std::sync::Arc<crate::hub::Hub>,
     planned: std::sync::Arc<tokio::sync::Notify>,
+    rules: Option<std::sync::Arc<crate::notices::rules::Settings>>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -190,6 +195,13 @@ async fn release_loop<S: Store>(
             Ok(released) => {
                 for fanout in &released {
                     hub.notify(fanout);
+                }
+                if let Some(rules) = &rules
+                    && let Err(e) =
+                        crate::notices::watch::start_watches_for_released(&store, rules, &released)
+                            .await
+                {
+                    tracing::error!(error = %e, "watching released messages failed");
                 }
                 if released.len() == 500 {
                     continue;

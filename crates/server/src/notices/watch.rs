@@ -28,6 +28,76 @@ pub fn new_message_text(municipality: &str) -> String {
     format!("Du har en ny besked fra {municipality} i Samtale. Åbn appen for at læse den.")
 }
 
+/// A message landed: when a caseworker sent it in a conversation of a unit, each youth and
+/// parent among `recipients` (all members when None) gets a watch, unread from now.
+pub async fn start_watches<S: Store>(
+    store: &S,
+    rules: &rules::Settings,
+    header: &samtale_proto::EnvelopeHeader,
+    recipients: Option<&[samtale_proto::UserId]>,
+) -> Result<(), StoreError> {
+    if header.kind != samtale_proto::PayloadKind::Message {
+        return Ok(());
+    }
+    let from_staff = matches!(store.user(&header.sender).await?, Some(u) if u.role.is_staff());
+    if !from_staff {
+        return Ok(());
+    }
+    let Some(thread) = store.thread(&header.thread).await? else {
+        return Ok(());
+    };
+    let Some(unit) = thread.unit else {
+        return Ok(());
+    };
+    let now = now_ms();
+    for member in store.thread_members(&header.thread).await? {
+        if recipients.is_some_and(|r| !r.contains(&member)) {
+            continue;
+        }
+        let citizen = matches!(store.user(&member).await?, Some(u) if !u.role.is_staff());
+        if !citizen {
+            continue;
+        }
+        store
+            .watch_unread(&Watch {
+                citizen: member,
+                thread: header.thread.clone(),
+                tenant: thread.tenant.clone(),
+                unit: unit.clone(),
+                unread_since_ms: now,
+                next_look_ms: now + rules.wait_ms,
+                unreachable: Vec::new(),
+                decided_at_ms: None,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Planned messages just released (each fan-out names its recipients and their inbox entry):
+/// the same watches as for a message sent now.
+pub async fn start_watches_for_released<S: Store>(
+    store: &S,
+    rules: &rules::Settings,
+    released: &[crate::store::Fanout],
+) -> Result<(), StoreError> {
+    for fanout in released {
+        let Some((first, seq)) = fanout.first() else {
+            continue;
+        };
+        let entry = store.inbox(first, seq.saturating_sub(1), 1).await?;
+        let Some(samtale_proto::EventBody::Envelope { envelope }) =
+            entry.into_iter().find(|e| e.seq == *seq).map(|e| e.body)
+        else {
+            continue;
+        };
+        let recipients: Vec<samtale_proto::UserId> =
+            fanout.iter().map(|(u, _)| u.clone()).collect();
+        start_watches(store, rules, &envelope.header, Some(&recipients)).await?;
+    }
+    Ok(())
+}
+
 /// Decides due watches until `stop` turns true, looking every `every`.
 pub async fn run<S: Store>(
     store: S,

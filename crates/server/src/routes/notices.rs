@@ -349,9 +349,9 @@ pub async fn gatewayapi_report<S: Store>(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A caseworker's message landed in a conversation of a unit: each youth and parent it went to
-/// gets a watch for a notice. A citizen's own message ends his watch (he is in the app). Only
-/// when the server sends notices; a failure is logged and never fails the message.
+/// A message landed: a caseworker's in a conversation of a unit starts watches for its youths
+/// and parents; a citizen's own message ends his watch (he is in the app). Only when the server
+/// sends notices; a failure is logged and never fails the message.
 pub(super) async fn watch_message<S: Store>(
     st: &AppState<S>,
     caller: &Caller,
@@ -361,44 +361,11 @@ pub(super) async fn watch_message<S: Store>(
     let Some(rules) = st.notice_rules.clone() else {
         return;
     };
-    let result = async {
-        if !caller.user.role.is_staff() {
-            return st.store.clear_unread(&caller.user.id, &header.thread).await;
-        }
-        if header.kind != samtale_proto::PayloadKind::Message {
-            return Ok(());
-        }
-        let Some(thread) = st.store.thread(&header.thread).await? else {
-            return Ok(());
-        };
-        let Some(unit) = thread.unit else {
-            return Ok(());
-        };
-        let now = now_ms();
-        for member in st.store.thread_members(&header.thread).await? {
-            if only.is_some_and(|o| !o.contains(&member)) {
-                continue;
-            }
-            let citizen = matches!(st.store.user(&member).await?, Some(u) if !u.role.is_staff());
-            if !citizen {
-                continue;
-            }
-            st.store
-                .watch_unread(&crate::store::Watch {
-                    citizen: member,
-                    thread: header.thread.clone(),
-                    tenant: thread.tenant.clone(),
-                    unit: unit.clone(),
-                    unread_since_ms: now,
-                    next_look_ms: now + rules.wait_ms,
-                    unreachable: Vec::new(),
-                    decided_at_ms: None,
-                })
-                .await?;
-        }
-        Ok(())
-    }
-    .await;
+    let result = if caller.user.role.is_staff() {
+        crate::notices::watch::start_watches(&st.store, &rules, header, only).await
+    } else {
+        st.store.clear_unread(&caller.user.id, &header.thread).await
+    };
     if let Err(e) = result {
         tracing::error!(error = %e, "watching a message for a notice failed");
     }
