@@ -112,6 +112,41 @@ pub fn seal_notice(key: &AtRestKey, n: NewNotice<'_>) -> Result<QueuedNotice, St
     Ok(notice)
 }
 
+/// A gateway's or mail server's answer made fit to keep: reasons are stored in the clear, and an
+/// answer may echo the number or address it refused ("550 <a@b.dk>: unknown"), which is kept
+/// only sealed. Any word with an `@` and any run of six or more digits is blanked.
+pub fn redact(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|w| {
+            if w.contains('@') {
+                return "(adresse)".to_owned();
+            }
+            let mut out = String::new();
+            let mut digits = String::new();
+            let flush = |digits: &mut String, out: &mut String| {
+                if digits.len() >= 6 {
+                    out.push_str("(nummer)");
+                } else {
+                    out.push_str(digits);
+                }
+                digits.clear();
+            };
+            for c in w.chars() {
+                if c.is_ascii_digit() {
+                    digits.push(c);
+                } else {
+                    flush(&mut digits, &mut out);
+                    out.push(c);
+                }
+            }
+            flush(&mut digits, &mut out);
+            out
+        })
+        .collect();
+    words.join(" ")
+}
+
 /// The wait after the `attempts`-th failed try.
 pub fn backoff_ms(base: Duration, attempts: u32) -> i64 {
     let base = i64::try_from(base.as_millis()).unwrap_or(30_000).max(1);
@@ -173,6 +208,10 @@ async fn deliver<S: Store>(store: &S, out: &Outbound, n: QueuedNotice) {
         )),
     };
     let now = now_ms();
+    let sent = sent.map_err(|e| match e {
+        SendError::Temporary(t) => SendError::Temporary(redact(&t)),
+        SendError::Permanent(t) => SendError::Permanent(redact(&t)),
+    });
     let update = match sent {
         Ok(gateway_ref) => NoticeUpdate {
             state: NoticeState::Sent,
@@ -262,6 +301,20 @@ pub async fn flag<S: Store>(store: &S, n: &QueuedNotice, at_ms: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_kept_without_numbers_or_addresses() {
+        assert_eq!(
+            redact("550 5.1.1 <mikkel@eksempel.dk>: Recipient address rejected"),
+            "550 5.1.1 (adresse) Recipient address rejected"
+        );
+        assert_eq!(
+            redact("gatewayen afviste beskeden (400 Bad Request: invalid msisdn 4523456789)"),
+            "gatewayen afviste beskeden (400 Bad Request: invalid msisdn (nummer))"
+        );
+        assert_eq!(redact("gatewayen svarede 503"), "gatewayen svarede 503");
+        assert_eq!(redact("+4523456789,"), "+(nummer),");
+    }
 
     #[test]
     fn the_wait_doubles_up_to_an_hour() {
