@@ -337,6 +337,31 @@ async fn codes_consents_and_the_queue_with_a_real_gateway_and_mail_server() -> a
     assert_eq!((retried.state, retried.attempts), (NoticeState::Sent, 3));
     assert!(retried.reason.contains("503"), "{}", retried.reason);
 
+    // --- Limits: three codes per channel an hour; five tries per code. ---
+    let (s, v) = ask_code(&api, &mikkel, "sms").await;
+    assert_eq!(s, StatusCode::OK, "the third code this hour: {v}");
+    eventually(WAIT, "the third code", || async {
+        Ok(gw.accepted().len() == 3)
+    })
+    .await?;
+    let (s, v) = ask_code(&api, &mikkel, "sms").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "a fourth: {v}");
+    let third = code_in(&gw.accepted()[2].message);
+    let wrong = if third == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for left in (0..5).rev() {
+        let (s, v) = verify("sms", wrong.into()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(v.to_string().contains(&format!("{left} tries left")), "{v}");
+    }
+    // Past five, even the right code is refused: a new one must be asked for.
+    let (s, v) = verify("sms", third).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert!(v.to_string().contains("ask for a new one"), "{v}");
+
     // --- Delivery reports. ---
     let first_sms = gw.accepted()[0].clone();
     assert_eq!(
@@ -420,7 +445,7 @@ async fn codes_consents_and_the_queue_with_a_real_gateway_and_mail_server() -> a
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(serde_json::from_value::<Vec<NoticeView>>(v)?.len(), 3);
+    assert_eq!(serde_json::from_value::<Vec<NoticeView>>(v)?.len(), 4);
 
     // --- Privacy: no name in any SMS or mail. ---
     let mut texts: Vec<String> = gw.accepted().into_iter().map(|s| s.message).collect();
