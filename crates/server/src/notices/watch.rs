@@ -212,14 +212,10 @@ pub async fn decide<S: Store>(
                 // Reachable in the app for now: look again tomorrow.
                 now + DAY_MS
             };
-            store
-                .decide_watch(&w.citizen, &w.thread, next, &[], now, None)
-                .await?;
+            store.decide_watch(w, next, &[], now, None).await?;
         }
         Decision::Hold { until_ms, .. } => {
-            store
-                .decide_watch(&w.citizen, &w.thread, until_ms, &[], now, None)
-                .await?;
+            store.decide_watch(w, until_ms, &[], now, None).await?;
         }
         Decision::Send { channel, why } => {
             let Some(to) = open_contact(out, &register, &w.citizen, channel) else {
@@ -240,14 +236,7 @@ pub async fn decide<S: Store>(
                 },
             )?;
             let stored = store
-                .decide_watch(
-                    &w.citizen,
-                    &w.thread,
-                    now + s.gap_ms,
-                    &[],
-                    now,
-                    Some(&notice),
-                )
+                .decide_watch(w, now + s.gap_ms, &[], now, Some(&notice))
                 .await?;
             if stored {
                 out.wake.notify_one();
@@ -255,7 +244,7 @@ pub async fn decide<S: Store>(
         }
         Decision::Unreachable { reasons } => {
             store
-                .decide_watch(&w.citizen, &w.thread, now + DAY_MS, &reasons, now, None)
+                .decide_watch(w, now + DAY_MS, &reasons, now, None)
                 .await?;
         }
     }

@@ -119,20 +119,22 @@ pub trait NoticeIndex {
         thread: &ThreadId,
     ) -> impl Future<Output = R<()>> + Send;
     /// Takes up to `limit` watches due at `now_ms` and moves their next look to
-    /// `lease_until_ms`, so that no other node decides them meanwhile.
+    /// `lease_until_ms`, so that no other node decides them meanwhile; they come back with that
+    /// next look.
     fn claim_watches(
         &self,
         now_ms: i64,
         lease_until_ms: i64,
         limit: u32,
     ) -> impl Future<Output = R<Vec<Watch>>> + Send;
-    /// Records a decision on a watch, in one transaction: its next look, why the citizen cannot
-    /// be reached (empty: he can), and the notice it sends, if any. False when the watch is
-    /// gone (he read meanwhile): nothing is stored.
+    /// Records a decision on a claimed watch, in one transaction: why the citizen cannot be
+    /// reached (empty: he can), the notice it sends, if any, and its next look, unless
+    /// [`look_again`](Self::look_again) moved that since the claim (the decision may be
+    /// stale; it is made again). False when the watch is gone (he read meanwhile): nothing is
+    /// stored.
     fn decide_watch(
         &self,
-        citizen: &UserId,
-        thread: &ThreadId,
+        claimed: &Watch,
         next_look_ms: i64,
         unreachable: &[String],
         at_ms: i64,

@@ -420,7 +420,11 @@ pub async fn check_watches<S: Store>(store: &S) {
         store.claim_watches(base + 100, base + 10_000, 10).await,
         "claim",
     );
-    assert_eq!(due, vec![w.clone()], "the first start kept");
+    let leased = crate::store::Watch {
+        next_look_ms: base + 10_000,
+        ..w.clone()
+    };
+    assert_eq!(due, vec![leased.clone()], "the first start kept, leased");
     assert!(
         ok(
             store.claim_watches(base + 200, base + 10_000, 10).await,
@@ -436,14 +440,7 @@ pub async fn check_watches<S: Store>(store: &S) {
     ];
     assert!(ok(
         store
-            .decide_watch(
-                &mikkel.id,
-                &thread.id,
-                base + 500,
-                &reasons,
-                base + 300,
-                None
-            )
+            .decide_watch(&leased, base + 500, &reasons, base + 300, None)
             .await,
         "decide"
     ));
@@ -466,6 +463,19 @@ pub async fn check_watches<S: Store>(store: &S) {
         "again",
     );
     assert_eq!(again.len(), 1, "due now");
+    // Looked at again while a decision was under way: the stale decision keeps the new look.
+    ok(store.look_again(&mikkel.id, base + 450).await, "look again");
+    assert!(ok(
+        store
+            .decide_watch(&again[0], base + 5_000, &reasons, base + 460, None)
+            .await,
+        "stale decision"
+    ));
+    let again = ok(
+        store.claim_watches(base + 500, base + 500, 10).await,
+        "re-decided",
+    );
+    assert_eq!(again.len(), 1, "its look was kept");
 
     // Decided with a notice: stored in the same step, and off the list.
     let n = queued(&mikkel, base + 600);
@@ -476,14 +486,7 @@ pub async fn check_watches<S: Store>(store: &S) {
     assert_eq!(due.len(), 1);
     assert!(ok(
         store
-            .decide_watch(
-                &mikkel.id,
-                &thread.id,
-                base + 9_000,
-                &[],
-                base + 600,
-                Some(&n)
-            )
+            .decide_watch(&due[0], base + 9_000, &[], base + 600, Some(&n))
             .await,
         "notify"
     ));
@@ -497,14 +500,7 @@ pub async fn check_watches<S: Store>(store: &S) {
     let late = queued(&mikkel, base + 700);
     assert!(!ok(
         store
-            .decide_watch(
-                &mikkel.id,
-                &thread.id,
-                base + 9_000,
-                &[],
-                base + 700,
-                Some(&late)
-            )
+            .decide_watch(&due[0], base + 9_000, &[], base + 700, Some(&late))
             .await,
         "gone"
     ));

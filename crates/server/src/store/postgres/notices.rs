@@ -504,8 +504,8 @@ impl NoticeIndex for PgStore {
         )
         .await
         .map_err(backend)?;
-        let due = rows.iter().map(watch).collect::<Result<Vec<_>, _>>()?;
-        for w in &due {
+        let mut due = rows.iter().map(watch).collect::<Result<Vec<_>, _>>()?;
+        for w in &mut due {
             execute(
                 &tx,
                 "UPDATE notice_watch SET next_look = $3 WHERE citizen_id = $1 AND thread_id = $2",
@@ -513,6 +513,7 @@ impl NoticeIndex for PgStore {
             )
             .await
             .map_err(backend)?;
+            w.next_look_ms = lease_until_ms;
         }
         tx.commit().await.map_err(backend)?;
         Ok(due)
@@ -520,8 +521,7 @@ impl NoticeIndex for PgStore {
 
     async fn decide_watch(
         &self,
-        citizen: &UserId,
-        thread: &ThreadId,
+        claimed: &Watch,
         next_look_ms: i64,
         unreachable: &[String],
         at_ms: i64,
@@ -536,14 +536,16 @@ impl NoticeIndex for PgStore {
         let tx = conn.transaction().await.map_err(backend)?;
         let n = execute(
             &tx,
-            "UPDATE notice_watch SET next_look = $3, unreachable = $4, decided_at = $5
+            "UPDATE notice_watch SET unreachable = $4, decided_at = $5,
+             next_look = CASE WHEN next_look = $6 THEN $3 ELSE next_look END
              WHERE citizen_id = $1 AND thread_id = $2",
             &[
-                &citizen.as_str(),
-                &thread.as_str(),
+                &claimed.citizen.as_str(),
+                &claimed.thread.as_str(),
                 &next_look_ms,
                 &unreachable,
                 &at_ms,
+                &claimed.next_look_ms,
             ],
         )
         .await

@@ -544,12 +544,14 @@ impl NoticeIndex for SqliteStore {
                 let rows = stmt.query_map(params![now_ms, limit], watch).map_err(backend)?;
                 collect(rows)?
             };
-            for w in &due {
+            let mut due = due;
+            for w in &mut due {
                 conn.execute(
                     "UPDATE notice_watch SET next_look = ?3 WHERE citizen_id = ?1 AND thread_id = ?2",
                     params![w.citizen.as_str(), w.thread.as_str(), lease_until_ms],
                 )
                 .map_err(backend)?;
+                w.next_look_ms = lease_until_ms;
             }
             Ok(due)
         })
@@ -558,14 +560,14 @@ impl NoticeIndex for SqliteStore {
 
     async fn decide_watch(
         &self,
-        citizen: &UserId,
-        thread: &ThreadId,
+        claimed: &Watch,
         next_look_ms: i64,
         unreachable: &[String],
         at_ms: i64,
         notice: Option<&QueuedNotice>,
     ) -> Result<bool, StoreError> {
-        let (citizen, thread) = (citizen.clone(), thread.clone());
+        let (citizen, thread) = (claimed.citizen.clone(), claimed.thread.clone());
+        let leased = claimed.next_look_ms;
         let unreachable = if unreachable.is_empty() {
             None
         } else {
@@ -575,14 +577,16 @@ impl NoticeIndex for SqliteStore {
         self.write(move |conn| {
             let n = conn
                 .execute(
-                    "UPDATE notice_watch SET next_look = ?3, unreachable = ?4, decided_at = ?5
+                    "UPDATE notice_watch SET unreachable = ?4, decided_at = ?5,
+                     next_look = CASE WHEN next_look = ?6 THEN ?3 ELSE next_look END
                      WHERE citizen_id = ?1 AND thread_id = ?2",
                     params![
                         citizen.as_str(),
                         thread.as_str(),
                         next_look_ms,
                         unreachable,
-                        at_ms
+                        at_ms,
+                        leased
                     ],
                 )
                 .map_err(backend)?;
