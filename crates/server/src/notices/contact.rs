@@ -2,6 +2,15 @@
 //! mobile numbers are taken (eight digits, with or without +45 or 0045, spaces and dashes
 //! allowed); they are kept as `+45` and the eight digits, the form an SMS gateway wants.
 
+/// What a citizen's sealed number or address is bound to: the citizen and the channel, so a
+/// sealed value moved to another citizen or channel does not open.
+pub fn sealed_place(
+    citizen: &samtale_proto::UserId,
+    channel: samtale_proto::notices::Channel,
+) -> Vec<u8> {
+    format!("samtale-contact/v1|{citizen}|{}", channel.da()).into_bytes()
+}
+
 /// A Danish mobile number as `+4512345678`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Msisdn(String);

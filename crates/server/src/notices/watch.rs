@@ -258,7 +258,7 @@ fn open_contact(
     channel: Channel,
 ) -> Option<String> {
     let c = register.iter().find(|c| c.channel == channel)?;
-    let place = format!("samtale-contact/v1|{citizen}|{}", channel.da());
-    let bytes = out.key.open(place.as_bytes(), &c.sealed).ok()?;
+    let place = super::contact::sealed_place(citizen, channel);
+    let bytes = out.key.open(&place, &c.sealed).ok()?;
     String::from_utf8(bytes.to_vec()).ok()
 }

@@ -32,7 +32,7 @@ pub(super) fn key<S>(st: &AppState<S>) -> Result<&AtRestKey, ApiError> {
 
 /// What a sealed value is bound to: the citizen and the channel.
 fn place(citizen: &UserId, channel: Channel) -> Vec<u8> {
-    format!("samtale-contact/v1|{citizen}|{}", channel.da()).into_bytes()
+    crate::notices::contact::sealed_place(citizen, channel)
 }
 
 fn view(key: &AtRestKey, r: &ContactRecord) -> Result<ContactView, ApiError> {

@@ -115,7 +115,7 @@ pub async fn send_code<S: Store>(
     }
     let to = key
         .open(
-            &format!("samtale-contact/v1|{me}|{}", channel.da()).into_bytes(),
+            &crate::notices::contact::sealed_place(&me, channel),
             &contact.sealed,
         )
         .map_err(|_| ApiError::internal())?;
@@ -235,7 +235,7 @@ pub async fn verify<S: Store>(
         .ok_or_else(ApiError::internal)?;
     let value = key
         .open(
-            &format!("samtale-contact/v1|{me}|{}", channel.da()).into_bytes(),
+            &crate::notices::contact::sealed_place(&me, channel),
             &c.sealed,
         )
         .map_err(|_| ApiError::internal())?;
