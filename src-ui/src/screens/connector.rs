@@ -121,11 +121,15 @@ pub fn ConnectorSettingsForm() -> impl IntoView {
     let f = Fields::new();
     let message: RwSignal<Option<(bool, String)>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
+    // The form shows only once the stored settings are in: a choice made before would be
+    // overwritten by them when they arrive.
+    let loaded = RwSignal::new(false);
     spawn_local(async move {
         match invoke::<_, ConnectorSettings>(RECORD_CONNECTOR, &()).await {
             Ok(got) => f.show(got),
             Err(e) => message.set(Some((false, format!("{} ({})", ui.error(&e), e.message)))),
         }
+        loaded.set(true);
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -174,6 +178,7 @@ pub fn ConnectorSettingsForm() -> impl IntoView {
         <section class="connector-settings" aria-labelledby="connector-title">
             <h3 id="connector-title">{ui.text(K::ConnectorTitle)}</h3>
             <p class="hint">{ui.text(K::ConnectorHint)}</p>
+            <Show when=move || loaded.get() fallback=move || view! { <p class="hint" role="status">{ui.text(K::Fetching)}</p> }>
             <form id="connector-form" on:submit=save>
                 <label for="connector-kind">{ui.text(K::ConnectorKind)}</label>
                 <select id="connector-kind" prop:value=kind
@@ -213,6 +218,7 @@ pub fn ConnectorSettingsForm() -> impl IntoView {
                     {ui.text(K::ConnectorSave)}
                 </button>
             </form>
+            </Show>
         </section>
     }
 }

@@ -16,18 +16,28 @@ pub async fn upgrade<S: Store>(
     caller: Caller,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // The socket counts as opened when its session was checked, before the client hears the
+    // upgrade: a device removed after that (the client may already call itself online) must
+    // still close this socket, though `serve` starts later.
+    let opened = now_ms();
     ws.read_buffer_size(512)
         .write_buffer_size(0)
         .max_message_size(4096)
-        .on_upgrade(move |socket| serve(st, caller, socket))
+        .on_upgrade(move |socket| serve(st, caller, opened, socket))
 }
 
-async fn serve<S: Store>(st: AppState<S>, caller: Caller, mut socket: WebSocket) {
+async fn serve<S: Store>(st: AppState<S>, caller: Caller, opened: i64, mut socket: WebSocket) {
     let user = caller.user.id.clone();
     let mut wake = st.hub.subscribe(&user);
     let mut shutdown = st.shutdown.clone();
     let mut ended = st.hub.watch_ended();
-    let opened = now_ms();
+    // An end that came between the upgrade and the subscription above bumped nothing we saw.
+    if st.hub.is_ended(&caller.device, opened) {
+        let _ = socket.send(Message::Close(None)).await;
+        drop(wake);
+        st.hub.release(&user);
+        return;
+    }
     // The socket lives no longer than its session.
     let left = u64::try_from(caller.expires_at_ms.saturating_sub(opened)).unwrap_or(0);
     let expiry = tokio::time::sleep(std::time::Duration::from_millis(left));
