@@ -11,11 +11,18 @@ cd "$(dirname "$0")/.."
 ensure_build_deps
 ensure_rust
 ensure_app_build_deps
+ensure_smtp_sink
 
 log "building (the first time takes a while: about 25 minutes on two cores)"
 bash scripts/build-ui.sh
-cargo build --release --locked -p samtale-server -p samtale-cli -p samtale-app --features samtale-app/custom-protocol
-BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release
+# SAMTALE_DEMO_BUILD=debug uses the debug build the tests make (quicker to get when it is there).
+if [ "${SAMTALE_DEMO_BUILD:-release}" = debug ]; then
+  cargo build --workspace --bins --locked --features samtale-app/custom-protocol
+  BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/debug
+else
+  cargo build --release --locked -p samtale-server -p samtale-cli -p samtale-app --features samtale-app/custom-protocol
+  BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release
+fi
 DEMO=${SAMTALE_DEMO_DIR:-$PWD/demo-data}
 LISTEN=${SAMTALE_LISTEN:-127.0.0.1:8080}
 URL="http://$LISTEN"
@@ -30,10 +37,36 @@ if [ ! -f "$DEMO/server/samtale.db" ]; then
   "$BIN/samtale-server" create-tenant --name "Demo Kommune" --slug demo --admin-username admin --admin-name "Demo Admin" >/dev/null
   "$BIN/samtale-server" add-staff --slug demo --role caseworker --username sara --name "Sara Holm" >/dev/null
 fi
+# Sara's unit: the conversations she starts belong to it, and notices come from it.
+if ! "$BIN/samtale-server" units --slug demo | grep -q Ungeindsatsen; then
+  "$BIN/samtale-server" units --slug demo --add Ungeindsatsen >/dev/null
+  "$BIN/samtale-server" staff-unit --slug demo --username sara --unit Ungeindsatsen >/dev/null
+fi
+
+# A local mail server (STARTTLS, its own certificate) that keeps every mail it gets as a file in
+# demo-data/mail: the content-free notices by e-mail, and the codes that confirm an address.
+SMTP_PORT=${SAMTALE_DEMO_SMTP_PORT:-2525}
+mkdir -p "$DEMO/mail"
+if [ ! -f "$DEMO/smtp.crt" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$DEMO/smtp.key" -out "$DEMO/smtp.crt" 2>/dev/null
+fi
+[ -f "$DEMO/contact.key" ] || od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$DEMO/contact.key"
+"$SAMTALE_TEST_PYTHON" tests/support/smtpd.py "$SMTP_PORT" "$DEMO/mail" "$DEMO/smtp.crt" "$DEMO/smtp.key" > "$DEMO/smtp.out" 2>&1 &
+SMTP=$!
+for _ in $(seq 1 200); do grep -q READY "$DEMO/smtp.out" 2>/dev/null && break; sleep 0.05; done
+grep -q READY "$DEMO/smtp.out" || { log "the mail server did not start (port $SMTP_PORT taken?)"; kill $SMTP; exit 1; }
+# Notices a minute after a message goes unread, at any hour, and "kan ikke nås digitalt" at once
+# for whom nothing reaches (the defaults are an hour, 21.00-08.00 quiet, and 14 days).
+export SAMTALE_CONTACT_KEY=$(cat "$DEMO/contact.key")
+export SAMTALE_SMTP_HOST=127.0.0.1 SAMTALE_SMTP_PORT=$SMTP_PORT SAMTALE_SMTP_FROM=samtale@demo.invalid
+export SAMTALE_SMTP_CA_FILE=$DEMO/smtp.crt
+export SAMTALE_NOTICE_WAIT_SECONDS=60 SAMTALE_NOTICE_QUIET_HOURS=none SAMTALE_UNREACHABLE_AFTER_DAYS=0
 
 "$BIN/samtale-server" serve --listen "$LISTEN" > "$DEMO/server.out" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
+trap 'kill $SERVER $SMTP 2>/dev/null; wait $SERVER $SMTP 2>/dev/null' EXIT
 for _ in $(seq 1 200); do grep -q listening "$DEMO/server.out" 2>/dev/null && break; sleep 0.05; done
 grep -q listening "$DEMO/server.out" || { log "the server did not start"; exit 1; }
 
@@ -121,6 +154,33 @@ if [ ! -f "$DEMO/.seeded-record" ]; then
   touch "$DEMO/.seeded-record"
 fi
 mikkel_id=$(cli mikkel --json whoami | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
+# Hanne confirms her e-mail address with the code that came to the mail server and consents to
+# e-mail about new messages from the unit; the unit gets its letterhead. Emma gives nothing: a
+# message to her that stays unread puts her on Sara's "kan ikke nås digitalt" list.
+if [ ! -f "$DEMO/.seeded-reach" ]; then
+  log "seeding contacts, consents and the unit's letterhead"
+  cli admin login --server "$URL" --tenant demo --username admin --device "Admins computer" >/dev/null
+  unit=$(cli admin units | awk '/Ungeindsatsen/ {print $1; exit}')
+  cli admin edit-unit "$unit" --name Ungeindsatsen --address "Rådhuset|Torvet 1|7100 Demoby" \
+    --phone "70 10 20 30" --email ungeindsatsen@demo.invalid --hours "mandag-fredag 9-15" >/dev/null
+  cli hanne set-contact email hanne@demo.invalid >/dev/null
+  before=$(ls "$DEMO/mail" | grep -c '\.eml$' || true)
+  cli hanne contact-code email >/dev/null
+  for _ in $(seq 1 200); do [ "$(ls "$DEMO/mail" | grep -c '\.eml$' || true)" -gt "$before" ] && break; sleep 0.05; done
+  mail=$(ls "$DEMO/mail"/*.eml | sort | tail -1)
+  code=$("$SAMTALE_TEST_PYTHON" -c 'import email, email.policy, re, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(re.search(r"\b(\d{6})\b", m.get_body(("plain",)).get_content()).group(1))' "$mail")
+  cli hanne verify-contact email "$code" >/dev/null
+  cli hanne give-consent --unit "$unit" --purpose new-messages --channel email >/dev/null
+  emma=$(cli emma --json whoami | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
+  hanne=$(cli hanne --json whoami | sed -n 's/.*"user":"\([0-9A-Z]*\)".*/\1/p')
+  cli sara send "$(cli sara --json new-thread --kind youth "$emma" | sed -n 's/.*"thread":"\([0-9A-Z]*\)".*/\1/p')" \
+    "Hej Emma, har du tid til en snak i næste uge?" >/dev/null
+  cli sara send "$(cli sara --json new-thread --kind parents "$hanne" | sed -n 's/.*"thread":"\([0-9A-Z]*\)".*/\1/p')" \
+    "Hej Hanne, tak for i dag. Jeg sender referatet i morgen." >/dev/null
+  touch "$DEMO/.seeded-reach"
+fi
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   log "opening the caseworker's and Mikkel's app windows"
@@ -142,6 +202,11 @@ cat <<MSG
     $BIN/samtale --profile $DEMO/sara read $family
 
   Safety codes to compare:  $BIN/samtale --profile $DEMO/sara people
+
+  Notices: a minute after a message goes unread, Hanne gets an e-mail with no content; it
+  lands in $DEMO/mail. Emma gave no number: she is on Sara's list
+    $BIN/samtale --profile $DEMO/sara unreachable
+    $BIN/samtale --profile $DEMO/sara letter <Emma's id> --out brev.pdf
 
 MSG
 wait $SERVER

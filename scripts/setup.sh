@@ -94,10 +94,19 @@ ensure_test_services() {
     as_root /usr/bin/python3 -m venv "$tools"
     as_root "$tools/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.*'
   fi
+  ensure_smtp_sink
+  export SAMTALE_MOTO="$tools/bin/moto_server"
+}
+
+# A real SMTP server on loopback (aiosmtpd, STARTTLS with a certificate from openssl): the
+# tests' mail server, and the demo's sink for notices by e-mail. Into /opt/samtale-test-tools.
+ensure_smtp_sink() {
+  apt_install python3 python3-venv openssl
+  local tools=/opt/samtale-test-tools
+  [ -x "$tools/bin/pip" ] || as_root /usr/bin/python3 -m venv "$tools"
   if ! "$tools/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
-    log "installing aiosmtpd, the SMTP server of the record tests (once)"
+    log "installing aiosmtpd, the local SMTP server (once)"
     as_root "$tools/bin/pip" install --quiet --disable-pip-version-check 'aiosmtpd==1.*'
   fi
-  export SAMTALE_MOTO="$tools/bin/moto_server"
   export SAMTALE_TEST_PYTHON="$tools/bin/python"
 }

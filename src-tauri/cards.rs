@@ -82,7 +82,7 @@ pub async fn save_ics<R: Runtime>(
     save_file(
         &app,
         "aftale.ics",
-        &shell.client()?.appointment_ics(&args.id)?,
+        shell.client()?.appointment_ics(&args.id)?.as_bytes(),
     )
 }
 
@@ -96,7 +96,11 @@ pub async fn export_timeline<R: Runtime>(
     let view = shell
         .client()?
         .timeline(&args.youth, args.from_ms, args.to_ms)?;
-    save_file(&app, "smileys.csv", &samtale_client::checkins::csv(&view))
+    save_file(
+        &app,
+        "smileys.csv",
+        samtale_client::checkins::csv(&view).as_bytes(),
+    )
 }
 
 pub(crate) fn downloads<R: Runtime>(app: &AppHandle<R>) -> Res<PathBuf> {
@@ -113,7 +117,7 @@ pub(crate) fn downloads<R: Runtime>(app: &AppHandle<R>) -> Res<PathBuf> {
 
 /// Writes `content` to `name` in Downloads, as `name-2`, `name-3`, … when that is taken, so
 /// nothing there is overwritten.
-fn save_file<R: Runtime>(app: &AppHandle<R>, name: &str, content: &str) -> Res<String> {
+pub(crate) fn save_file<R: Runtime>(app: &AppHandle<R>, name: &str, content: &[u8]) -> Res<String> {
     let dir = downloads(app)?;
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
     let failed = |e: std::io::Error| {
@@ -135,7 +139,7 @@ fn save_file<R: Runtime>(app: &AppHandle<R>, name: &str, content: &str) -> Res<S
             .open(&file)
         {
             Ok(mut f) => {
-                std::io::Write::write_all(&mut f, content.as_bytes()).map_err(failed)?;
+                std::io::Write::write_all(&mut f, content).map_err(failed)?;
                 return Ok(file.display().to_string());
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,

@@ -85,7 +85,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         crate::reach::consent_units,
         crate::reach::consents,
         crate::reach::set_consent,
-        crate::reach::unreachable
+        crate::reach::unreachable,
+        crate::reach::consent_prompt,
+        crate::reach::save_letter,
+        crate::reach::save_unreachable_csv,
+        crate::reach::units,
+        crate::reach::add_unit,
+        crate::reach::edit_unit,
+        crate::reach::youth_consents
     ]
 }
 

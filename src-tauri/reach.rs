@@ -3,10 +3,12 @@
 //! into the engine.
 
 use samtale_ipc::IpcError;
-use samtale_ipc::reach::commands::{ChannelArgs, ConsentArgs, SetContactArgs, VerifyArgs};
-use samtale_proto::api::UnitInfo;
+use samtale_ipc::reach::commands::{
+    ChannelArgs, CitizenArgs, ConsentArgs, EditUnitArgs, SetContactArgs, VerifyArgs,
+};
+use samtale_proto::api::{NewUnit, UnitInfo};
 use samtale_proto::notices::{CodeSent, ConsentView, ContactView, UnreachableView};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::shell::Shell;
 
@@ -57,11 +59,63 @@ pub async fn consents(shell: State<'_, Shell>) -> Res<Vec<ConsentView>> {
 pub async fn set_consent(shell: State<'_, Shell>, args: ConsentArgs) -> Res<Vec<ConsentView>> {
     Ok(shell
         .client()?
-        .set_consent(&args.unit, args.purpose, args.channel, args.on)
+        .set_consent(
+            &args.unit,
+            args.purpose,
+            args.channel,
+            args.on,
+            args.for_youth,
+        )
         .await?)
 }
 
 #[tauri::command]
 pub async fn unreachable(shell: State<'_, Shell>) -> Res<Vec<UnreachableView>> {
     Ok(shell.client()?.unreachable().await?)
+}
+
+#[tauri::command]
+pub async fn consent_prompt(shell: State<'_, Shell>) -> Res<bool> {
+    Ok(shell.client()?.consent_prompt().await?)
+}
+
+/// Saves the letter for a citizen nothing digital reaches in Downloads; answers where.
+#[tauri::command]
+pub async fn save_letter<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    args: CitizenArgs,
+) -> Res<String> {
+    let (name, pdf) = shell.client()?.unreachable_letter(&args.citizen).await?;
+    crate::cards::save_file(&app, &name, &pdf)
+}
+
+/// Saves the "kan ikke nås digitalt" list as CSV in Downloads; answers where.
+#[tauri::command]
+pub async fn save_unreachable_csv<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+) -> Res<String> {
+    let csv = shell.client()?.unreachable_csv().await?;
+    crate::cards::save_file(&app, "kan-ikke-naas-digitalt.csv", csv.as_bytes())
+}
+
+#[tauri::command]
+pub async fn units(shell: State<'_, Shell>) -> Res<Vec<UnitInfo>> {
+    Ok(shell.client()?.units().await?)
+}
+
+#[tauri::command]
+pub async fn add_unit(shell: State<'_, Shell>, args: NewUnit) -> Res<UnitInfo> {
+    Ok(shell.client()?.add_unit(&args).await?)
+}
+
+#[tauri::command]
+pub async fn edit_unit(shell: State<'_, Shell>, args: EditUnitArgs) -> Res<UnitInfo> {
+    Ok(shell.client()?.edit_unit(&args.id, &args.unit).await?)
+}
+
+#[tauri::command]
+pub async fn youth_consents(shell: State<'_, Shell>, args: CitizenArgs) -> Res<Vec<ConsentView>> {
+    Ok(shell.client()?.consents_for(&args.citizen).await?)
 }

@@ -3,7 +3,8 @@
 //! Mikkel enters his number in settings, confirms it with the code read from the gateway, and
 //! gives and withdraws consent with one tap; his mother Mette, with no number and no consent,
 //! shows on Sara's "kan ikke nås digitalt" list with the reasons in words once a message to her
-//! goes unread. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
+//! goes unread; Sara saves the letter to print for her and the list as CSV, with the
+//! letterhead the administrator set in his settings. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
 //! `SAMTALE_APP_TESTS=1`.
 
 use std::time::Duration;
@@ -152,9 +153,71 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
         phone.close().await?;
     }
 
-    // Sara's laptop: Mette is on the list, with why; Mikkel is not.
+    // The administrator gives the unit its letterhead in settings; a broken e-mail address is
+    // refused with the reason, nothing saved.
     {
-        let driver = Driver::start(&scene.app_env("sara")).await?;
+        let (admin, _) = scene
+            .staff("admin", "vejle", "admin", "Admins computer")
+            .await?;
+        drop(admin);
+        let driver = Driver::start(&scene.app_env("admin")).await?;
+        let laptop = Session::new(&driver, &app).await?;
+        laptop.set_size(1280, 800).await?;
+        laptop
+            .click(&laptop.wait("#open-settings", T).await?)
+            .await?;
+        let form = format!("form[data-unit='{unit}']");
+        laptop.wait(&form, T).await?;
+        let field = |what: &str| format!("#unit-{what}-{unit}");
+        laptop
+            .type_into(&laptop.wait(&field("phone"), T).await?, "76 81 00 00")
+            .await?;
+        laptop
+            .type_into(
+                &laptop.wait(&field("hours"), T).await?,
+                "mandag-fredag 9-15",
+            )
+            .await?;
+        laptop
+            .type_into(
+                &laptop.wait(&field("address"), T).await?,
+                // WebDriver's Enter key makes the line breaks.
+                "Rådhuset\u{E007}Skolegade 1\u{E007}7100 Vejle",
+            )
+            .await?;
+        let email = laptop.wait(&field("email"), T).await?;
+        laptop.type_into(&email, "unge.vejle.dk").await?;
+        laptop
+            .click(&laptop.wait(&format!("{form} .save-unit"), T).await?)
+            .await?;
+        laptop.wait_text("E-mailadressen mangler et @", T).await?;
+        laptop.clear(&email).await?;
+        laptop.type_into(&email, "unge@vejle.dk").await?;
+        laptop
+            .click(&laptop.wait(&format!("{form} .save-unit"), T).await?)
+            .await?;
+        laptop.wait("#units-status.ok", T).await?;
+        laptop
+            .script(
+                "document.querySelector('.units').scrollIntoView();",
+                serde_json::json!([]),
+            )
+            .await?;
+        capture(&laptop, "laptop-units").await?;
+        laptop.close().await?;
+    }
+    let units = scene.open("admin").units().await?;
+    assert_eq!(
+        units[0].letterhead.address,
+        "Rådhuset\nSkolegade 1\n7100 Vejle"
+    );
+    assert_eq!(units[0].letterhead.email, "unge@vejle.dk");
+
+    // Sara's laptop: Mette is on the list, with why; Mikkel is not. The letter and the list
+    // are saved in Downloads.
+    let downloads = tempfile::tempdir()?;
+    {
+        let driver = Driver::start(&scene.app_env_saving_to("sara", downloads.path())).await?;
         let laptop = Session::new(&driver, &app).await?;
         laptop.set_size(1280, 800).await?;
         laptop.click(&laptop.wait("#tab-cases", T).await?).await?;
@@ -174,8 +237,32 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
             )
             .await?;
         capture(&laptop, "laptop-unreachable").await?;
+        laptop
+            .click(&laptop.wait(".unreachable-list .letter", T).await?)
+            .await?;
+        laptop.wait("#unreachable-saved.ok", T).await?;
+        laptop
+            .click(&laptop.wait("#unreachable-csv", T).await?)
+            .await?;
+        laptop.wait_text("kan-ikke-naas-digitalt.csv", T).await?;
         laptop.close().await?;
     }
+    let letter = std::fs::read(downloads.path().join("Brev til Mette.pdf"))?;
+    assert!(letter.starts_with(b"%PDF-"));
+    let raw = String::from_utf8_lossy(&letter);
+    assert!(raw.contains("Brev fra Ungeindsatsen til Mette"));
+    assert!(raw.contains("<pdfaid:part>2</pdfaid:part>"));
+    let csv = std::fs::read_to_string(downloads.path().join("kan-ikke-naas-digitalt.csv"))?;
+    assert!(csv.starts_with("\u{feff}Navn;Rolle;Enhed"), "{csv}");
+    assert!(
+        csv.contains("\"Mette\";\"forælder\";\"Ungeindsatsen\";"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("intet samtykke til sms fra Ungeindsatsen"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Mikkel"), "{csv}");
     // Mikkel's consent and number reached the server: his unread message brought one SMS.
     eventually(T, "Mikkel's notice", || async {
         Ok(gw.accepted().len() == 2)

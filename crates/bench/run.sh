@@ -3,13 +3,13 @@
 # `samtale-server` on 127.0.0.1 with its own SQLite directory (and throughput once more against a
 # throwaway PostgreSQL database on postgres://postgres@127.0.0.1:5432, dropped afterwards).
 #
-# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread|timeline|files ...]
+# Usage: crates/bench/run.sh [crypto|throughput|latency|memory|postgres|long-thread|timeline|files|notices ...]
 #        (default: all)
 #        crates/bench/run.sh ui-timeline (the real app under Xvfb; not in the default)
 #        crates/bench/run.sh profile-throughput profile-latency profile-postgres
 #        (diagnostics, not in the default; the first two need `perf`)
 # Sizes come from the environment: MESSAGES CLIENTS YOUTHS IDLE RATE DURATION SOCKETS ITERATIONS
-# THREAD_MESSAGES CHECKIN_DAYS CASELOAD FILE_MB.
+# THREAD_MESSAGES CHECKIN_DAYS CASELOAD FILE_MB NOTICE_CITIZENS UNREACHABLE (GATEWAY_PORT).
 # QUIET_WAIT=N (seconds, default 0): before each measurement wait up to N s for the machine to be
 # idle (other processes below 0.1 core over one second), since the numbers are sensitive to it.
 # Output: human-readable on stdout; each step's log and RESULT line under $OUT
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 STEPS=("$@")
-[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres long-thread timeline files)
+[ ${#STEPS[@]} -eq 0 ] && STEPS=(crypto throughput latency memory postgres long-thread timeline files notices)
 
 MESSAGES=${MESSAGES:-50000}
 CLIENTS=${CLIENTS:-32}
@@ -34,6 +34,8 @@ THREAD_MESSAGES=${THREAD_MESSAGES:-10000}
 CHECKIN_DAYS=${CHECKIN_DAYS:-730}
 CASELOAD=${CASELOAD:-40}
 FILE_MB=${FILE_MB:-100}
+NOTICE_CITIZENS=${NOTICE_CITIZENS:-2000}
+UNREACHABLE=${UNREACHABLE:-10000}
 QUIET_WAIT=${QUIET_WAIT:-0}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 OUT=${OUT:-$ROOT/target/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -220,6 +222,22 @@ for step in "${STEPS[@]}"; do
             # shellcheck disable=SC2046
             measure files "$LOAD" files $(target) --size-mb "$FILE_MB" --server-pid "$SERVER_PID" \
                 --cli "$CLI"
+            stop_server
+            ;;
+        notices)
+            # The server sends SMS notices to the generator, which plays the gateway; one
+            # second's wait before a notice, no quiet hours, unreachable at once.
+            use_storage "$WORK/sqlite-notices"
+            "$SERVER" units --slug bench --add Ungeindsatsen >/dev/null
+            "$SERVER" staff-unit --slug bench --username sara --unit Ungeindsatsen >/dev/null
+            GATEWAY=127.0.0.1:${GATEWAY_PORT:-18090}
+            SAMTALE_CONTACT_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+                SAMTALE_SMS_URL="http://$GATEWAY" SAMTALE_SMS_TOKEN=bench \
+                SAMTALE_NOTICE_WAIT_SECONDS=1 SAMTALE_NOTICE_QUIET_HOURS=none \
+                SAMTALE_UNREACHABLE_AFTER_DAYS=0 start_server || exit 1
+            # shellcheck disable=SC2046
+            measure notices "$LOAD" notices $(target) --gateway-listen "$GATEWAY" \
+                --citizens "$NOTICE_CITIZENS" --unreachable "$UNREACHABLE"
             stop_server
             ;;
         ui-timeline)

@@ -394,6 +394,8 @@ catalogue! {
     BadEmail => "Skriv en e-mailadresse som navn@eksempel.dk.", "Write an e-mail address like name@example.dk.";
     CodeWrong => "Koden passer ikke. Prøv igen, eller bed om en ny kode.", "The code is not right. Try again, or ask for a new one.";
     ConsentFor => "Må sende mig besked", "May notify me";
+    ConsentForYouth => "Må sende besked til", "May notify";
+    YouthDecides => "er fyldt 15 og bestemmer selv, om vi må sende ham eller hende besked.", "has turned 15 and decides himself or herself whether we may send notices.";
     SmsNewMessages => "sms, når der er en ny besked", "a text when there is a new message";
     EmailNewMessages => "e-mail, når der er en ny besked", "an e-mail when there is a new message";
     SmsReminders => "sms før et møde", "a text before a meeting";
@@ -403,6 +405,24 @@ catalogue! {
     UnreachableHint => "Har ulæste beskeder og kan ikke få besked på sms eller e-mail. Overvej et brev, eller spørg efter et nyt nummer ved næste møde.", "Has unread messages and cannot be told by text or e-mail. Consider a letter, or ask for a new number at the next meeting.";
     UnreadSince => "ulæst siden", "unread since";
     NobodyUnreachable => "Alle kan nås.", "Everyone can be reached.";
+    SaveLetter => "Brev til udskrift", "Letter to print";
+    LetterHint => "Brevet nævner ikke sagen eller beskeden, kun hvordan borgeren kontakter jer.", "The letter does not mention the case or the message, only how the citizen can contact you.";
+    SaveCsv => "Hent listen som CSV", "Download the list as CSV";
+    OwnConsentPrompt => "Du er fyldt 15 og bestemmer nu selv, om vi må give dig besked på sms eller e-mail. Den tilladelse, din forælder gav, gælder ikke længere.", "You have turned 15 and now decide yourself whether we may tell you by text or e-mail. The permission your parent gave no longer applies.";
+    ChooseNow => "Vælg nu", "Choose now";
+    UnitsTitle => "Enheder", "Units";
+    UnitsHint => "Kommunens enheder. Adresse, telefon og e-mail står på breve til borgere, der ikke kan nås digitalt.", "The municipality's units. Address, phone and e-mail are printed on letters to citizens who cannot be reached digitally.";
+    UnitName => "Navn", "Name";
+    UnitAddress => "Adresse (højst 4 linjer)", "Address (at most 4 lines)";
+    UnitPhone => "Telefon", "Phone";
+    UnitEmail => "E-mail", "E-mail";
+    UnitHours => "Telefontid", "Phone hours";
+    UnitSave => "Gem enheden", "Save the unit";
+    UnitAdd => "Tilføj enhed", "Add unit";
+    UnitNew => "Ny enhed", "New unit";
+    UnitSaved => "Enheden er gemt.", "The unit is saved.";
+    UnitEmailBad => "E-mailadressen mangler et @.", "The e-mail address has no @.";
+    UnitNameMissing => "Skriv enhedens navn.", "Write the unit's name.";
 }
 
 /// The sentence for an error kind.

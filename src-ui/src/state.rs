@@ -115,6 +115,13 @@ impl Ui {
             })
         })
     }
+
+    pub fn is_admin(&self) -> bool {
+        self.account.with(|a| {
+            a.as_ref()
+                .is_some_and(|a| a.role == samtale_proto::api::Role::Admin)
+        })
+    }
 }
 
 pub fn use_ui() -> Ui {

@@ -73,10 +73,15 @@ impl Api {
     }
 
     pub async fn login(&self, tenant: &str) -> Actor {
+        self.login_as(tenant, "sara").await
+    }
+
+    /// A staff member of `tenant` logged in with the test password on a new device.
+    pub async fn login_as(&self, tenant: &str, username: &str) -> Actor {
         let identity = DeviceIdentity::generate();
         let req = LoginRequest {
             tenant: tenant.into(),
-            username: "sara".into(),
+            username: username.into(),
             password: PASSWORD.into(),
             device_id: None,
             new_device: Some(DeviceRegistration {

@@ -8,7 +8,9 @@
 //! - `long-thread`: a device opening a conversation of 10,000 messages ([`long_thread`]);
 //! - `timeline`: a youth's two years of check-ins and a caseload's flags ([`timeline`]);
 //! - `files`: sending and receiving a large file against age's own speed, memory, and
-//!   concurrent uploads ([`files`]).
+//!   concurrent uploads ([`files`]);
+//! - `notices`: SMS notices per second to a local gateway, and the "kan ikke nås digitalt"
+//!   list for many citizens ([`notices`]).
 //!
 //! Server subcommands only talk to `http://127.0.0.1:<port>`; they log in as a caseworker
 //! (password from `SAMTALE_PASSWORD`) and create their own youths through invitations. Results
@@ -22,6 +24,7 @@ mod files;
 mod latency;
 mod long_thread;
 mod memory;
+mod notices;
 mod population;
 mod procfs;
 mod stats;
@@ -63,6 +66,8 @@ enum Command {
     Timeline(timeline::Args),
     /// Send and receive a large file; memory of client and server; concurrent uploads.
     Files(files::Args),
+    /// Content-free SMS notices per second to a local gateway; the unreachable list's time.
+    Notices(notices::Args),
 }
 
 fn main() -> Result<()> {
@@ -82,6 +87,7 @@ fn main() -> Result<()> {
                 Command::LongThread(args) => long_thread::run(args).await,
                 Command::Timeline(args) => timeline::run(args).await,
                 Command::Files(args) => files::run(args).await,
+                Command::Notices(args) => notices::run(args).await,
             }
         };
         tokio::time::timeout(limit, work)

@@ -16,8 +16,11 @@ pub enum ConsentCommand {
     ContactCode { channel: String },
     /// Type the code back: `verify-contact sms 123456`.
     VerifyContact { channel: String, code: String },
-    /// Your consents, withdrawn ones too.
-    Consents,
+    /// Your consents, withdrawn ones too (a parent: `--for-youth ID` for a youth's).
+    Consents {
+        #[arg(long)]
+        for_youth: Option<String>,
+    },
     /// Give consent: `give-consent --unit U --purpose new-messages --channel sms`.
     GiveConsent {
         #[arg(long)]
@@ -39,6 +42,9 @@ pub enum ConsentCommand {
         purpose: String,
         #[arg(long)]
         channel: String,
+        /// A parent withdrawing one for a youth under 15 (his user id).
+        #[arg(long)]
+        for_youth: Option<String>,
     },
     /// Staff: record a consent a citizen gave you, with how (`--note "mundtligt ved møde"`).
     RecordConsent {
@@ -59,6 +65,15 @@ pub enum ConsentCommand {
     },
     /// The notices sent to you, with why.
     Notices,
+    /// Staff: a youth's birth date (`set-born USER 2011-11-20`; `--forget` removes it).
+    SetBorn {
+        youth: String,
+        born: Option<String>,
+        #[arg(long, conflicts_with = "born")]
+        forget: bool,
+    },
+    /// Youths: whether you are asked to give your own consent (you turned 15).
+    ConsentPrompt,
 }
 
 fn purpose(s: &str) -> Result<Purpose> {
@@ -126,8 +141,11 @@ pub async fn run(client: &Client, command: ConsentCommand, out: &Printer) -> Res
             }
             out.done("verified")
         }
-        ConsentCommand::Consents => {
-            let list = client.consents().await?;
+        ConsentCommand::Consents { for_youth } => {
+            let list = match for_youth.as_deref().map(user).transpose()? {
+                None => client.consents().await?,
+                Some(youth) => client.consents_for(&youth).await?,
+            };
             if out.json {
                 return out.json(&list);
             }
@@ -156,9 +174,11 @@ pub async fn run(client: &Client, command: ConsentCommand, out: &Printer) -> Res
             unit: u,
             purpose: p,
             channel: c,
+            for_youth,
         } => {
+            let youth = for_youth.as_deref().map(user).transpose()?;
             client
-                .withdraw_consent(&unit(&u)?, purpose(&p)?, channel(&c)?)
+                .withdraw_consent(&unit(&u)?, purpose(&p)?, channel(&c)?, youth)
                 .await?;
             out.done("withdrawn")
         }
@@ -182,6 +202,31 @@ pub async fn run(client: &Client, command: ConsentCommand, out: &Printer) -> Res
                 return out.json(&v);
             }
             println!("{}", consent_line(&v));
+            Ok(())
+        }
+        ConsentCommand::SetBorn {
+            youth,
+            born,
+            forget,
+        } => {
+            if born.is_none() && !forget {
+                bail!("write the birth date (2011-11-20), or --forget");
+            }
+            let back = client.set_born(&user(&youth)?, born.as_deref()).await?;
+            if out.json {
+                return out.json(&back);
+            }
+            out.done(&match back {
+                Some(d) => format!("born {d}"),
+                None => "birth date forgotten".to_owned(),
+            })
+        }
+        ConsentCommand::ConsentPrompt => {
+            let ask = client.consent_prompt().await?;
+            if out.json {
+                return out.json(&ask);
+            }
+            println!("{}", if ask { "ask" } else { "no" });
             Ok(())
         }
         ConsentCommand::Notices => {

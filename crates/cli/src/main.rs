@@ -17,6 +17,7 @@ mod print;
 mod print_cards;
 mod print_care;
 mod records;
+mod units;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -187,6 +188,8 @@ enum Command {
     Contacts(contacts::ContactCommand),
     #[command(flatten)]
     Consents(consents::ConsentCommand),
+    #[command(flatten)]
+    Units(units::UnitCommand),
     /// Administrators: act on a person's account.
     Admin {
         #[command(subcommand)]
@@ -468,6 +471,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Records(command) => records::run(&client, command, &out).await,
         Command::Contacts(command) => contacts::run(&client, command, &out).await,
         Command::Consents(command) => consents::run(&client, command, &out).await,
+        Command::Units(command) => units::run(&client, command, &out).await,
         Command::Sync => out.sync(&client.sync().await?),
         Command::Listen { seconds } => {
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -1,10 +1,12 @@
 //! An administrator's actions on people's accounts, through the server's `/v1/admin` routes:
 //! list a person's devices, remove one, disable or enable a person, end their sessions, set a
-//! staff member's password, reset an account's keys, read the audit log. The server checks that the caller is an
-//! admin of the same municipality.
+//! staff member's password, reset an account's keys, read the audit log, add and edit the
+//! municipality's units. The server checks that the caller is an admin of the same
+//! municipality.
 
+use samtale_proto::api::{EditUnit, NewUnit, UnitInfo};
 use samtale_proto::devices::{AdminPassword, AdminReset, AdminResetDone, DeviceList};
-use samtale_proto::{DeviceId, UserId};
+use samtale_proto::{DeviceId, UnitId, UserId};
 
 use crate::engine::Client;
 use crate::error::ClientError;
@@ -88,5 +90,24 @@ impl Client {
         s.api
             .revoke_path(&format!("/v1/admin/devices/{device}"))
             .await
+    }
+
+    /// Adds a unit to the municipality (its name once, whatever the letter case).
+    pub async fn add_unit(&self, unit: &NewUnit) -> Result<UnitInfo, ClientError> {
+        let s = self.session()?;
+        let api = &s.api;
+        api.send(api.request(reqwest::Method::POST, "/v1/units").json(unit))
+            .await
+    }
+
+    /// Renames a unit and sets its letterhead.
+    pub async fn edit_unit(&self, id: &UnitId, unit: &EditUnit) -> Result<UnitInfo, ClientError> {
+        let s = self.session()?;
+        let api = &s.api;
+        api.send(
+            api.request(reqwest::Method::PUT, &format!("/v1/units/{id}"))
+                .json(unit),
+        )
+        .await
     }
 }

@@ -86,6 +86,7 @@ impl Client {
         unit: &UnitId,
         purpose: Purpose,
         channel: Channel,
+        for_youth: Option<UserId>,
     ) -> Result<(), ClientError> {
         let session = self.session()?;
         let api = &session.api;
@@ -93,6 +94,7 @@ impl Client {
             unit: unit.clone(),
             purpose,
             channel,
+            for_youth,
         };
         api.send(
             api.request(Method::POST, "/v1/me/consents/withdraw")
@@ -136,6 +138,38 @@ impl Client {
         Ok(units)
     }
 
+    /// Staff: a youth's birth date ("2011-11-20" or "20.11.2011"; None forgets it). A
+    /// parent's consent for him lapses on his 15th birthday. Answers the date as stored.
+    pub async fn set_born(
+        &self,
+        youth: &UserId,
+        born: Option<&str>,
+    ) -> Result<Option<String>, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        let body = samtale_proto::notices::SetBorn {
+            born: born.map(str::to_owned),
+        };
+        let back: samtale_proto::notices::SetBorn = api
+            .send(
+                api.request(Method::PUT, &format!("/v1/users/{youth}/born"))
+                    .json(&body),
+            )
+            .await?;
+        Ok(back.born)
+    }
+
+    /// Whether to ask this youth for his own consent: he turned 15 and the consent a parent
+    /// gave for him lapsed then.
+    pub async fn consent_prompt(&self) -> Result<bool, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        let p: samtale_proto::notices::ConsentPrompt = api
+            .send(api.request(Method::GET, "/v1/me/consents/prompt"))
+            .await?;
+        Ok(p.ask)
+    }
+
     /// Staff: the citizens with unread messages whom nothing digital reaches, with why.
     pub async fn unreachable(&self) -> Result<Vec<UnreachableView>, ClientError> {
         let session = self.session()?;
@@ -143,19 +177,37 @@ impl Client {
         api.send(api.request(Method::GET, "/v1/unreachable")).await
     }
 
-    /// One tap: gives (`on`) or withdraws the consent, and answers the history as it now is.
+    /// One tap: gives (`on`) or withdraws the consent, for himself or (a parent) for a youth
+    /// under 15, and answers that person's history as it now is.
     pub async fn set_consent(
         &self,
         unit: &UnitId,
         purpose: Purpose,
         channel: Channel,
         on: bool,
+        for_youth: Option<UserId>,
     ) -> Result<Vec<ConsentView>, ClientError> {
         if on {
-            self.give_consent(unit, purpose, channel, None).await?;
+            self.give_consent(unit, purpose, channel, for_youth.clone())
+                .await?;
         } else {
-            self.withdraw_consent(unit, purpose, channel).await?;
+            self.withdraw_consent(unit, purpose, channel, for_youth.clone())
+                .await?;
         }
-        self.consents().await
+        match for_youth {
+            None => self.consents().await,
+            Some(youth) => self.consents_for(&youth).await,
+        }
+    }
+
+    /// A parent: the consents of a youth under 15 in one of his conversations.
+    pub async fn consents_for(&self, youth: &UserId) -> Result<Vec<ConsentView>, ClientError> {
+        let session = self.session()?;
+        let api = &session.api;
+        api.send(
+            api.request(Method::GET, "/v1/me/consents")
+                .query(&[("for_youth", youth.as_str())]),
+        )
+        .await
     }
 }

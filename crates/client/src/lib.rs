@@ -21,7 +21,8 @@
 //! files     files in messages: checked, cleaned, encrypted, uploaded and fetched in chunks
 //! live      WebSocket loop with reconnect and backoff
 //! lock      the app-lock PIN
-//! admin     an administrator's actions on accounts (devices, sessions, resets)
+//! admin     an administrator's actions on accounts (devices, sessions, resets) and units
+//! letters   for citizens nothing digital reaches: a content-free letter (PDF), the list as CSV
 //! ```
 
 mod account;
@@ -39,6 +40,7 @@ mod engine;
 mod error;
 pub mod files;
 mod inbound;
+pub mod letters;
 mod linking;
 mod live;
 pub mod lock;

@@ -333,7 +333,87 @@ pub struct ThreadInfo {
 pub struct UnitInfo {
     pub id: UnitId,
     pub name: String,
+    /// How a citizen reaches the unit, for printed letters; empty where not set up (and in a
+    /// conversation's unit, which names it only).
+    #[serde(default, skip_serializing_if = "Letterhead::is_empty")]
+    pub letterhead: Letterhead,
 }
+
+/// A unit's letterhead: what a printed letter tells a citizen about how to get in touch. Not
+/// personal data; set by the municipality's administrator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Letterhead {
+    /// Postal address, lines separated by line breaks ("Rådhuset\n7100 Vejle").
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    /// When the phone is answered ("mandag-fredag 9-15").
+    #[serde(default)]
+    pub hours: String,
+}
+
+/// Longest letterhead field, in characters (the address: in all its lines).
+pub const MAX_LETTERHEAD_CHARS: usize = 200;
+
+impl Letterhead {
+    pub fn is_empty(&self) -> bool {
+        self.address.trim().is_empty()
+            && self.phone.trim().is_empty()
+            && self.email.trim().is_empty()
+            && self.hours.trim().is_empty()
+    }
+
+    /// The fields trimmed, or what is wrong: each at most 200 characters, one line except the
+    /// address (at most 4 lines), an e-mail address with an "@".
+    pub fn checked(&self) -> Result<Letterhead, String> {
+        let t = |s: &str| s.trim().to_owned();
+        let l = Letterhead {
+            address: self
+                .address
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            phone: t(&self.phone),
+            email: t(&self.email),
+            hours: t(&self.hours),
+        };
+        for (what, v, lines) in [
+            ("address", &l.address, 4),
+            ("phone", &l.phone, 1),
+            ("e-mail", &l.email, 1),
+            ("hours", &l.hours, 1),
+        ] {
+            let bad_char = v.chars().any(|c| c.is_control() && c != '\n');
+            if v.chars().count() > MAX_LETTERHEAD_CHARS || bad_char || v.lines().count() > lines {
+                return Err(format!(
+                    "the letterhead's {what} is too long or has characters that cannot be printed (at most {MAX_LETTERHEAD_CHARS} characters and {lines} line(s))"
+                ));
+            }
+        }
+        if !l.email.is_empty() && !l.email.contains('@') {
+            return Err("the letterhead's e-mail address has no @".into());
+        }
+        Ok(l)
+    }
+}
+
+/// `POST /v1/units` (an administrator): a new unit of her municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnit {
+    pub name: String,
+    #[serde(default)]
+    pub letterhead: Letterhead,
+}
+
+/// `PUT /v1/units/{id}` (an administrator): its name and letterhead as they are to be.
+pub type EditUnit = NewUnit;
 
 /// Longest unit name, in characters.
 pub const MAX_UNIT_NAME_CHARS: usize = 80;

@@ -142,6 +142,17 @@ pub struct WithdrawConsent {
     pub unit: crate::ids::UnitId,
     pub purpose: Purpose,
     pub channel: Channel,
+    /// A parent withdrawing one for a youth under 15 in one of his conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_youth: Option<UserId>,
+}
+
+/// `GET /v1/me/consents?for_youth=ID`: a parent reads the consents of a youth under 15 in one
+/// of his conversations (to give and withdraw them for him).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentsQuery {
+    #[serde(default)]
+    pub for_youth: Option<UserId>,
 }
 
 /// A consent in the citizen's history, with its unit's name.
@@ -231,6 +242,14 @@ pub struct UnreachableView {
     /// When this was last decided.
     pub decided_at_ms: i64,
     pub reasons: Vec<String>,
+}
+
+/// `GET /v1/me/consents/prompt`: whether the app asks the youth for his own consent. True when
+/// he has turned 15, a parent gave consent for him (which lapsed on his birthday), and he has
+/// given none of his own since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentPrompt {
+    pub ask: bool,
 }
 
 /// `PUT /v1/users/{id}/born` (staff): a youth's birth date, "2011-11-20" or "20.11.2011"; null

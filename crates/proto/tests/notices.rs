@@ -72,6 +72,7 @@ fn consent_and_notice_wire_snapshots() {
             unit,
             purpose: Purpose::NewMessages,
             channel: Channel::Sms,
+            for_youth: None,
         }
     );
     insta::assert_json_snapshot!(
@@ -126,4 +127,80 @@ fn unknown_channels_and_purposes_are_refused() {
     let mut v = serde_json::to_value(consent()).expect("json");
     v["purpose"] = "reklame".into();
     assert!(serde_json::from_value::<Consent>(v).is_err());
+}
+
+#[test]
+fn unit_letterhead_wire_snapshots_and_checks() {
+    use samtale_proto::api::{Letterhead, NewUnit, UnitInfo};
+    let letterhead = Letterhead {
+        address: "Rådhuset\nSkolegade 1\n7100 Vejle".into(),
+        phone: "76 81 00 00".into(),
+        email: "ungeindsatsen@vejle.dk".into(),
+        hours: "mandag-fredag 9-15".into(),
+    };
+    insta::assert_json_snapshot!(
+        "unit_info",
+        UnitInfo {
+            id: UnitId::from_parts(3, [3; 10]),
+            name: "Ungeindsatsen".into(),
+            letterhead: letterhead.clone(),
+        }
+    );
+    // A unit without a letterhead keeps the wire form it had.
+    let bare = serde_json::to_value(UnitInfo {
+        id: UnitId::from_parts(3, [3; 10]),
+        name: "Ungeindsatsen".into(),
+        letterhead: Letterhead::default(),
+    })
+    .expect("json");
+    assert_eq!(bare.as_object().map(|o| o.len()), Some(2), "{bare}");
+    insta::assert_json_snapshot!(
+        "new_unit",
+        NewUnit {
+            name: "Ungeindsatsen".into(),
+            letterhead: letterhead.clone(),
+        }
+    );
+    // Unknown fields are refused.
+    assert!(serde_json::from_str::<NewUnit>(r#"{"name":"x","letterhead":{"fax":"1"}}"#).is_err());
+    // Blank lines and spaces go; too many lines, a control character, a long field or an
+    // e-mail address without "@" are refused with the field named.
+    let tidy = Letterhead {
+        address: "  Rådhuset \n\n 7100 Vejle ".into(),
+        phone: " 76 81 00 00 ".into(),
+        ..Letterhead::default()
+    }
+    .checked()
+    .expect("fine");
+    assert_eq!(tidy.address, "Rådhuset\n7100 Vejle");
+    assert_eq!(tidy.phone, "76 81 00 00");
+    let bad = |l: Letterhead| l.checked().expect_err("refused");
+    assert!(
+        bad(Letterhead {
+            address: "a\nb\nc\nd\ne".into(),
+            ..letterhead.clone()
+        })
+        .contains("address")
+    );
+    assert!(
+        bad(Letterhead {
+            phone: "1\u{7}".into(),
+            ..letterhead.clone()
+        })
+        .contains("phone")
+    );
+    assert!(
+        bad(Letterhead {
+            hours: "x".repeat(201),
+            ..letterhead.clone()
+        })
+        .contains("hours")
+    );
+    assert!(
+        bad(Letterhead {
+            email: "vejle.dk".into(),
+            ..letterhead
+        })
+        .contains("@")
+    );
 }

@@ -279,6 +279,7 @@ pub async fn add_unit<S: Store>(store: &S, slug: &str, name: &str) -> Result<Uni
         tenant: tenant.id.clone(),
         name: name.trim().to_owned(),
         created_at_ms: now_ms(),
+        letterhead: Default::default(),
     };
     store.create_unit(&unit).await.map_err(|e| match e {
         StoreError::Conflict(_) => AdminError::UnitExists(slug.to_owned(), unit.name.clone()),

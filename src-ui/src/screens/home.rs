@@ -55,6 +55,9 @@ pub fn Home() -> impl IntoView {
                     <p id="offline-banner" class="offline" role="status">{ui.text(K::Offline)}</p>
                 </Show>
                 <super::devices::AlertBanner />
+                <Show when=move || ui.account.with(|a| a.as_ref().is_some_and(|a| a.role == samtale_proto::api::Role::Youth))>
+                    <super::reach::ConsentPromptBanner open_settings=show_settings />
+                </Show>
             </div>
             <nav class="list" aria-label=ui.text(K::Conversations)>
                 <Show when=move || ui.account.with(|a| a.as_ref().is_some_and(|a| a.role == samtale_proto::api::Role::Youth))>

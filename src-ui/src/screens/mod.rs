@@ -26,6 +26,7 @@ mod reach;
 mod record;
 mod settings;
 mod timeline;
+mod units;
 mod welcome;
 
 use leptos::prelude::*;

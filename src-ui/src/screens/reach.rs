@@ -5,11 +5,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use samtale_ipc::commands::PEOPLE;
 use samtale_ipc::reach::commands::{
-    CONSENT_UNITS, CONSENTS, CONTACTS, ChannelArgs, ConsentArgs, SEND_CONTACT_CODE, SET_CONSENT,
-    SET_CONTACT, SetContactArgs, UNREACHABLE, VERIFY_CONTACT, VerifyArgs,
+    CONSENT_PROMPT, CONSENT_UNITS, CONSENTS, CONTACTS, ChannelArgs, CitizenArgs, ConsentArgs,
+    SAVE_LETTER, SAVE_UNREACHABLE_CSV, SEND_CONTACT_CODE, SET_CONSENT, SET_CONTACT, SetContactArgs,
+    UNREACHABLE, VERIFY_CONTACT, VerifyArgs, YOUTH_CONSENTS,
 };
-use samtale_proto::api::UnitInfo;
+use samtale_ipc::views::PersonView;
+use samtale_proto::UserId;
+use samtale_proto::api::{Role, UnitInfo};
 use samtale_proto::notices::{
     Channel, CodeSent, ConsentView, ContactState, ContactView, Purpose, UnreachableView,
 };
@@ -54,6 +58,9 @@ pub fn ReachSection() -> impl IntoView {
                 }
                 list.into_iter().map(|u| view! { <UnitConsents unit=u consents=consents message=message /> }).collect_view().into_any()
             }}
+            <Show when=move || ui.account.with(|a| a.as_ref().is_some_and(|a| a.role == Role::Parent))>
+                <YouthConsents units=units message=message />
+            </Show>
         </section>
     }
 }
@@ -186,12 +193,59 @@ fn ContactRow(
     }
 }
 
+/// A youth with his consents, or None when he decides himself (15 or older).
+type YouthRow = (PersonView, Option<RwSignal<Vec<ConsentView>>>);
+
+/// A parent's consents for each youth under 15 in his conversations; a youth of 15 or more
+/// decides himself, and the server says so.
+#[component]
+fn YouthConsents(
+    units: RwSignal<Vec<UnitInfo>>,
+    message: RwSignal<Option<(bool, String)>>,
+) -> impl IntoView {
+    let ui = use_ui();
+    let youths: RwSignal<Vec<YouthRow>> = RwSignal::new(Vec::new());
+    spawn_local(async move {
+        let Ok(people) = invoke::<_, Vec<PersonView>>(PEOPLE, &()).await else {
+            return;
+        };
+        let mut out = Vec::new();
+        for p in people.into_iter().filter(|p| p.role == Role::Youth) {
+            let args = CitizenArgs {
+                citizen: p.user.clone(),
+            };
+            let theirs = invoke::<_, Vec<ConsentView>>(YOUTH_CONSENTS, &args)
+                .await
+                .ok()
+                .map(RwSignal::new);
+            out.push((p, theirs));
+        }
+        youths.set(out);
+    });
+    view! {
+        {move || youths.get().into_iter().map(|(p, theirs)| match theirs {
+            Some(consents) => {
+                let youth = (p.user.clone(), p.display_name.clone());
+                units.get().into_iter().map(|u| view! {
+                    <UnitConsents unit=u consents=consents message=message youth=youth.clone() />
+                }).collect_view().into_any()
+            }
+            None => view! {
+                <p class="hint">{p.display_name.clone()}" "{ui.tr(K::YouthDecides)}</p>
+            }.into_any(),
+        }).collect_view()}
+    }
+}
+
 /// The consents for one unit: a checkbox per purpose and channel.
 #[component]
 fn UnitConsents(
     unit: UnitInfo,
     consents: RwSignal<Vec<ConsentView>>,
     message: RwSignal<Option<(bool, String)>>,
+    /// A parent's boxes for a youth under 15: his id and name.
+    #[prop(optional)]
+    youth: Option<(UserId, String)>,
 ) -> impl IntoView {
     let ui = use_ui();
     let boxes = [
@@ -220,12 +274,21 @@ fn UnitConsents(
             "email-meetings",
         ),
     ];
-    let unit_key = unit.id.as_str().to_owned();
+    let unit_key = match &youth {
+        None => unit.id.as_str().to_owned(),
+        Some((id, _)) => format!("{}-{id}", unit.id),
+    };
+    let legend = match &youth {
+        None => format!("{}: {}", ui.tr(K::ConsentFor), unit.name),
+        Some((_, name)) => format!("{} {name}: {}", ui.tr(K::ConsentForYouth), unit.name),
+    };
+    let for_youth = youth.map(|(id, _)| id);
     view! {
         <fieldset class="consents">
-            <legend>{ui.tr(K::ConsentFor)}": "{unit.name.clone()}</legend>
+            <legend>{legend}</legend>
             {boxes.into_iter().map(|(purpose, channel, label, tag)| {
                 let id = format!("consent-{tag}-{unit_key}");
+                let for_youth = for_youth.clone();
                 let unit_id = unit.id.clone();
                 let live = {
                     let unit_id = unit_id.clone();
@@ -240,7 +303,7 @@ fn UnitConsents(
                     <div class="check">
                         <input type="checkbox" id=id.clone() prop:checked=live
                             on:change=move |ev| {
-                                let args = ConsentArgs { unit: unit_id.clone(), purpose, channel, on: event_target_checked(&ev) };
+                                let args = ConsentArgs { unit: unit_id.clone(), purpose, channel, on: event_target_checked(&ev), for_youth: for_youth.clone() };
                                 spawn_local(async move {
                                     match invoke::<_, Vec<ConsentView>>(SET_CONSENT, &args).await {
                                         Ok(list) => consents.set(list),
@@ -256,16 +319,24 @@ fn UnitConsents(
     }
 }
 
-/// The caseworker's "kan ikke nås digitalt" list.
+/// The caseworker's "kan ikke nås digitalt" list: each citizen with why, a content-free letter
+/// to print for him, and the whole list as CSV for the unit's leader.
 #[component]
 pub fn UnreachableList() -> impl IntoView {
     let ui = use_ui();
     let list: RwSignal<Option<Vec<UnreachableView>>> = RwSignal::new(None);
+    let saved: RwSignal<Option<(bool, String)>> = RwSignal::new(None);
     spawn_local(async move {
         if let Ok(l) = invoke::<_, Vec<UnreachableView>>(UNREACHABLE, &()).await {
             list.set(Some(l));
         }
     });
+    let report = move |r: Result<String, samtale_ipc::IpcError>| {
+        saved.set(Some(match r {
+            Ok(path) => (true, format!("{} {path}", ui.tr(K::SavedIn))),
+            Err(e) => (false, format!("{} ({})", ui.error(&e), e.message)),
+        }))
+    };
     view! {
         <section class="unreachable" aria-labelledby="unreachable-title">
             <h3 id="unreachable-title">{ui.text(K::UnreachableTitle)}</h3>
@@ -275,16 +346,56 @@ pub fn UnreachableList() -> impl IntoView {
             } else {
                 view! {
                     <ul class="unreachable-list">
-                        {l.into_iter().map(|u| view! {
-                            <li>
-                                <strong>{u.display_name.clone()}</strong>" · "{u.unit_name.clone()}
-                                " · "{ui.tr(K::UnreadSince)}" "{format::date(ui.lang.get_untracked(), &format::local(u.unread_since_ms))}
-                                <ul>{u.reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul>
-                            </li>
+                        {l.into_iter().map(|u| {
+                            let citizen = u.citizen.clone();
+                            view! {
+                                <li data-citizen=u.citizen.as_str().to_owned()>
+                                    <strong>{u.display_name.clone()}</strong>" · "{u.unit_name.clone()}
+                                    " · "{ui.tr(K::UnreadSince)}" "{format::date(ui.lang.get_untracked(), &format::local(u.unread_since_ms))}
+                                    <ul>{u.reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul>
+                                    <button class="letter" title=ui.tr(K::LetterHint) on:click=move |_| {
+                                        let args = CitizenArgs { citizen: citizen.clone() };
+                                        spawn_local(async move { report(invoke::<_, String>(SAVE_LETTER, &args).await) });
+                                    }>{ui.text(K::SaveLetter)}</button>
+                                </li>
+                            }
                         }).collect_view()}
                     </ul>
+                    <p class="hint">{ui.text(K::LetterHint)}</p>
+                    <button id="unreachable-csv" on:click=move |_| {
+                        spawn_local(async move { report(invoke::<_, String>(SAVE_UNREACHABLE_CSV, &()).await) });
+                    }>{ui.text(K::SaveCsv)}</button>
                 }.into_any()
             })}
+            <p id="unreachable-saved" class="error" class:ok=move || saved.with(|m| m.as_ref().is_some_and(|m| m.0)) role="status">
+                {move || saved.get().map(|m| m.1)}
+            </p>
         </section>
+    }
+}
+
+/// For a youth who turned 15: his parent's consent lapsed, and he is asked for his own. The
+/// button opens settings, where he chooses.
+#[component]
+pub fn ConsentPromptBanner(open_settings: RwSignal<bool>) -> impl IntoView {
+    let ui = use_ui();
+    let ask = RwSignal::new(false);
+    // Asked again each time settings close, so the banner goes once he has chosen.
+    Effect::new(move |_| {
+        if !open_settings.get() {
+            spawn_local(async move {
+                if let Ok(a) = invoke::<_, bool>(CONSENT_PROMPT, &()).await {
+                    ask.set(a);
+                }
+            });
+        }
+    });
+    view! {
+        <Show when=move || ask.get()>
+            <div id="consent-prompt" class="prompt" role="status">
+                <p>{ui.text(K::OwnConsentPrompt)}</p>
+                <button class="primary" on:click=move |_| open_settings.set(true)>{ui.text(K::ChooseNow)}</button>
+            </div>
+        </Show>
     }
 }

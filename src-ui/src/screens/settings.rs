@@ -87,6 +87,9 @@ pub fn SettingsPanel(open: RwSignal<bool>) -> impl IntoView {
                     <super::record::RecordsList />
                     <super::connector::ConnectorSettingsForm />
                 </Show>
+                <Show when=move || ui.is_admin()>
+                    <super::units::UnitsSection />
+                </Show>
                 <h3>{ui.text(K::MyCode)}</h3>
                 <p class="code" id="my-code">{fingerprint}</p>
                 <h3>{ui.text(K::SafetyCodes)}</h3>

@@ -217,7 +217,7 @@ fn width(fonts: &Fonts, text: &str, size: f32) -> f32 {
 
 /// What a page shows: lines of text and rules.
 #[derive(Debug, Clone, PartialEq)]
-enum Op {
+pub(crate) enum Op {
     Text {
         x: f32,
         y: f32,
@@ -280,13 +280,27 @@ fn wrap(fonts: &Fonts, text: &str, size: f32, max: f32) -> Vec<String> {
 }
 
 /// Pages of lines, top to bottom.
-struct Pager<'f> {
+pub(crate) struct Pager<'f> {
     fonts: &'f Fonts,
-    pages: Vec<Vec<Op>>,
+    pub(crate) pages: Vec<Vec<Op>>,
     y: f32,
 }
 
-impl Pager<'_> {
+impl<'f> Pager<'f> {
+    pub(crate) fn new(fonts: &'f Fonts) -> Pager<'f> {
+        Pager {
+            fonts,
+            pages: Vec::new(),
+            y: 0.0,
+        }
+    }
+
+    /// Space of `points` before what comes next.
+    pub(crate) fn gap(&mut self, points: f32) {
+        self.room(0.0);
+        self.y += points;
+    }
+
     fn room(&mut self, needed: f32) {
         if self.y + needed > FOOTER_Y - 24.0 || self.pages.is_empty() {
             self.pages.push(Vec::new());
@@ -295,7 +309,7 @@ impl Pager<'_> {
     }
 
     /// A paragraph at `size`, indented by `indent`, then `after` points of space.
-    fn para(&mut self, text: &str, size: f32, grey: bool, indent: f32, after: f32) {
+    pub(crate) fn para(&mut self, text: &str, size: f32, grey: bool, indent: f32, after: f32) {
         let lead = size * 1.35;
         for line in wrap(self.fonts, text, size, PAGE_W - 2.0 * MARGIN - indent) {
             self.room(lead);
@@ -367,11 +381,7 @@ pub struct RecordDoc<'a> {
 
 fn layout(fonts: &Fonts, d: &RecordDoc<'_>) -> Vec<Vec<Op>> {
     let p = d.preview;
-    let mut pg = Pager {
-        fonts,
-        pages: Vec::new(),
-        y: 0.0,
-    };
+    let mut pg = Pager::new(fonts);
     pg.para("Uddrag af samtale til journal", 16.0, false, 0.0, 6.0);
     let mut field = |label: &str, value: &str| {
         pg.para(&format!("{label}: {value}"), 10.5, false, 0.0, 1.0);
@@ -518,13 +528,34 @@ fn fill(grey: bool) -> Fill {
 
 /// The record as PDF/A-2u bytes.
 pub fn render(fonts: &Fonts, d: &RecordDoc<'_>) -> Result<Vec<u8>, PdfError> {
+    let about = About {
+        title: format!("{} ({})", d.preview.title, d.preview.case_number),
+        author: d.preview.recorded_by.name.clone(),
+        at_ms: d.recorded_at_ms,
+    };
+    write(fonts, layout(fonts, d), &about)
+}
+
+/// What a document's metadata says.
+pub(crate) struct About {
+    pub title: String,
+    pub author: String,
+    pub at_ms: i64,
+}
+
+/// Pages drawn as PDF/A-2u bytes.
+pub(crate) fn write(
+    fonts: &Fonts,
+    pages: Vec<Vec<Op>>,
+    about: &About,
+) -> Result<Vec<u8>, PdfError> {
     let settings = SerializeSettings {
         configuration: Configuration::new_with_validator(Validator::A2_U),
         ..SerializeSettings::default()
     };
     let mut doc = Document::new_with(settings);
-    let l = clock::local(d.recorded_at_ms);
-    let offset_hours = (clock::offset_ms(d.recorded_at_ms) / 3_600_000) as i8;
+    let l = clock::local(about.at_ms);
+    let offset_hours = (clock::offset_ms(about.at_ms) / 3_600_000) as i8;
     let created = DateTime::new(l.date.year.clamp(0, 9999) as u16)
         .month(l.date.month as u8)
         .day(l.date.day as u8)
@@ -533,14 +564,14 @@ pub fn render(fonts: &Fonts, d: &RecordDoc<'_>) -> Result<Vec<u8>, PdfError> {
         .utc_offset_hour(offset_hours);
     doc.set_metadata(
         Metadata::new()
-            .title(format!("{} ({})", d.preview.title, d.preview.case_number))
-            .authors(vec![d.preview.recorded_by.name.clone()])
+            .title(about.title.clone())
+            .authors(vec![about.author.clone()])
             .creator("Samtale".to_owned())
             .language("da".to_owned())
             .creation_date(created),
     );
     let size = Size::from_wh(PAGE_W, PAGE_H).ok_or_else(|| PdfError::Write("page size".into()))?;
-    for ops in layout(fonts, d) {
+    for ops in pages {
         let mut page = doc.start_page_with(PageSettings::new(size));
         let mut surface = page.surface();
         for op in ops {

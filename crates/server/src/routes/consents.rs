@@ -97,6 +97,14 @@ async fn history<S: Store>(
     Ok(out)
 }
 
+/// Whether `youth` has turned 15 (as far as his birth date is known).
+async fn lapsed<S: Store>(st: &AppState<S>, youth: &UserId) -> Result<bool, ApiError> {
+    Ok(match st.store.born(youth).await? {
+        Some(born) => now_ms() >= crate::notices::rules::fifteenth_birthday_ms(born),
+        None => false,
+    })
+}
+
 /// Stores a consent, or answers the live one already there (a second tap changes nothing).
 async fn give<S: Store>(
     st: &AppState<S>,
@@ -114,7 +122,22 @@ async fn give<S: Store>(
                     && v.consent.channel == c.channel
                     && v.consent.withdrawn_at_ms.is_none()
             });
-            return live.map(Json).ok_or_else(ApiError::internal);
+            // From his 15th birthday a parent's consent for him has lapsed: his own replaces
+            // it (the parent's is stamped withdrawn, its record kept). Before, his own tap
+            // adds nothing to the parent's.
+            let replace = match &live {
+                Some(l) if l.consent.by_parent && !c.by_parent => lapsed(st, &c.citizen).await?,
+                _ => false,
+            };
+            if !replace {
+                return live.map(Json).ok_or_else(ApiError::internal);
+            }
+            let unit = UnitId::parse(&c.unit).map_err(|_| ApiError::internal())?;
+            st.store
+                .withdraw_consent(&c.citizen, &unit, c.purpose, c.channel, now_ms())
+                .await?;
+            st.store.add_consent(&record).await?;
+            super::notices::facts_changed(st, &c.citizen).await;
         }
         Err(e) => return Err(e.into()),
     }
@@ -146,13 +169,70 @@ async fn give<S: Store>(
 pub async fn mine<S: Store>(
     State(st): State<AppState<S>>,
     caller: Caller,
+    Query(q): Query<samtale_proto::notices::ConsentsQuery>,
 ) -> Result<Json<Vec<ConsentView>>, ApiError> {
     if caller.user.role.is_staff() {
         return Err(ApiError::forbidden(
             "consents are given by youths and parents, not staff",
         ));
     }
-    Ok(Json(history(&st, &caller.user.id).await?))
+    let whose = match &q.for_youth {
+        None => caller.user.id.clone(),
+        Some(youth) => {
+            parent_for(&st, &caller, youth).await?;
+            youth.clone()
+        }
+    };
+    Ok(Json(history(&st, &whose).await?))
+}
+
+/// Whether the caller is a parent who may give and withdraw consent for `youth`: the youth is
+/// in one of his conversations, of his municipality, and not yet 15 (as far as known).
+async fn parent_for<S: Store>(
+    st: &AppState<S>,
+    caller: &Caller,
+    youth: &UserId,
+) -> Result<(), ApiError> {
+    if caller.user.role != Role::Parent {
+        return Err(ApiError::forbidden(
+            "only a parent gives consent for a youth",
+        ));
+    }
+    let shares = st.store.contacts_of(&caller.user.id).await?.contains(youth);
+    let is_youth = matches!(
+        st.store.user(youth).await?,
+        Some(u) if u.role == Role::Youth && u.tenant == *caller.tenant()
+    );
+    if !shares || !is_youth {
+        return Err(ApiError::not_found("no such youth in your conversations"));
+    }
+    // From 15 he decides himself; a parent's consent would lapse at once.
+    if lapsed(st, youth).await? {
+        return Err(ApiError::forbidden(
+            "the youth is 15 or older and gives his consent himself",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether to ask the youth for his own consent now (`rules::needs_own_consent`).
+pub async fn prompt<S: Store>(
+    State(st): State<AppState<S>>,
+    caller: Caller,
+) -> Result<Json<samtale_proto::notices::ConsentPrompt>, ApiError> {
+    let me = &caller.user.id;
+    let ask = caller.user.role == Role::Youth && {
+        let born = st.store.born(me).await?;
+        let consents: Vec<Consent> = st
+            .store
+            .consents_of(me)
+            .await?
+            .into_iter()
+            .map(|r| r.consent)
+            .collect();
+        crate::notices::rules::needs_own_consent(me, born, &consents, now_ms())
+    };
+    Ok(Json(samtale_proto::notices::ConsentPrompt { ask }))
 }
 
 /// The citizen's own tap, or a parent's for a youth under 15 in one of his conversations.
@@ -170,19 +250,7 @@ pub async fn give_mine<S: Store>(
     let (citizen, by_parent) = match &req.for_youth {
         None => (caller.user.id.clone(), false),
         Some(youth) => {
-            if caller.user.role != Role::Parent {
-                return Err(ApiError::forbidden(
-                    "only a parent gives consent for a youth",
-                ));
-            }
-            let shares = st.store.contacts_of(&caller.user.id).await?.contains(youth);
-            let is_youth = matches!(
-                st.store.user(youth).await?,
-                Some(u) if u.role == Role::Youth && u.tenant == *caller.tenant()
-            );
-            if !shares || !is_youth {
-                return Err(ApiError::not_found("no such youth in your conversations"));
-            }
+            parent_for(&st, &caller, youth).await?;
             (youth.clone(), true)
         }
     };
@@ -238,8 +306,14 @@ pub async fn withdraw_mine<S: Store>(
             "consents are given by youths and parents, not staff",
         ));
     }
-    let me = caller.user.id.clone();
-    withdraw(&st, &caller, &me, &req).await
+    let whose = match &req.for_youth {
+        None => caller.user.id.clone(),
+        Some(youth) => {
+            parent_for(&st, &caller, youth).await?;
+            youth.clone()
+        }
+    };
+    withdraw(&st, &caller, &whose, &req).await
 }
 
 /// A caseworker records a consent given to her, with a note of how it was given.
@@ -295,6 +369,11 @@ pub async fn withdraw_for<S: Store>(
     ApiJson(req): ApiJson<WithdrawConsent>,
 ) -> Result<StatusCode, ApiError> {
     let citizen = staff_may_reach(&st, &caller, &id).await?;
+    if req.for_youth.is_some() {
+        return Err(ApiError::bad_request(
+            "for_youth is for a parent's own withdrawal; staff name the youth in the path",
+        ));
+    }
     withdraw(&st, &caller, &citizen, &req).await
 }
 

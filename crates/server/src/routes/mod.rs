@@ -92,7 +92,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/links/{id}/claim", post(links::claim::<S>))
         .route("/v1/threads/{id}/records", post(records::audit_record::<S>))
         .route("/v1/admin/audit", get(records::audit_log::<S>))
-        .route("/v1/units", get(units::list::<S>))
+        .route("/v1/units", get(units::list::<S>).post(units::create::<S>))
+        .route("/v1/units/{id}", put(units::edit::<S>))
         .route(
             "/v1/me/contacts",
             get(contacts::mine::<S>).put(contacts::set::<S>),
@@ -110,6 +111,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/v1/me/consents",
             get(consents::mine::<S>).post(consents::give_mine::<S>),
         )
+        .route("/v1/me/consents/prompt", get(consents::prompt::<S>))
         .route(
             "/v1/me/consents/withdraw",
             post(consents::withdraw_mine::<S>),

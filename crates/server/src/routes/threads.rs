@@ -58,6 +58,7 @@ async fn info_with<S: Store>(
             Some(u) => st.store.unit(u).await?.map(|u| UnitInfo {
                 id: u.id,
                 name: u.name,
+                letterhead: Default::default(),
             }),
         },
     })

@@ -238,3 +238,18 @@ pub fn notice_state(s: &str) -> Result<samtale_proto::notices::NoticeState, Stor
         _ => Err(StoreError::Backend(format!("corrupt notice state {s:?}"))),
     }
 }
+
+/// A unit's letterhead as stored: NULL when it has none.
+pub fn letterhead_to(l: &samtale_proto::api::Letterhead) -> Result<Option<String>, StoreError> {
+    if l.is_empty() {
+        Ok(None)
+    } else {
+        to_json(l).map(Some)
+    }
+}
+
+pub fn letterhead_from(s: Option<String>) -> Result<samtale_proto::api::Letterhead, StoreError> {
+    s.map(|s| from_json(&s))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}

@@ -190,6 +190,8 @@ pub struct Unit {
     pub tenant: TenantId,
     pub name: String,
     pub created_at_ms: i64,
+    /// What printed letters from the unit say about reaching it.
+    pub letterhead: samtale_proto::api::Letterhead,
 }
 
 /// One line of the append-only audit log: who did what to which record, never content.

@@ -16,6 +16,10 @@ pub trait UnitIndex {
     /// Adds a unit; `Conflict` when the municipality has one of that name (letter case aside).
     fn create_unit(&self, unit: &Unit) -> impl Future<Output = R<()>> + Send;
     /// The municipality's units by name.
+    /// Renames a unit and sets its letterhead (`unit.id` and `unit.tenant` must match);
+    /// `NotFound` when the municipality has no such unit, `Conflict` when the new name is
+    /// another unit's.
+    fn update_unit(&self, unit: &Unit) -> impl Future<Output = R<()>> + Send;
     fn units_of(&self, tenant: &TenantId) -> impl Future<Output = R<Vec<Unit>>> + Send;
     fn unit(&self, id: &UnitId) -> impl Future<Output = R<Option<Unit>>> + Send;
     /// Puts a staff member in `unit`, or with `None` in none; `NotFound` when the person or the

@@ -62,6 +62,7 @@ pub async fn check_consents<S: Store>(store: &S) {
         tenant: t.id.clone(),
         name: tag("Ungeindsatsen"),
         created_at_ms: now_ms(),
+        letterhead: Default::default(),
     };
     ok(store.create_unit(&unit).await, "unit");
     let mikkel = make_citizen(store, &t, Role::Youth).await;
@@ -369,6 +370,7 @@ pub async fn check_watches<S: Store>(store: &S) {
         tenant: t.id.clone(),
         name: tag("Ungeindsatsen"),
         created_at_ms: now_ms(),
+        letterhead: Default::default(),
     };
     ok(store.create_unit(&unit).await, "unit");
     let sara = make_staff(store, &t, R::Caseworker).await;

@@ -16,6 +16,7 @@ fn unit(t: &Tenant, name: &str) -> Unit {
         tenant: t.id.clone(),
         name: name.into(),
         created_at_ms: now_ms(),
+        letterhead: Default::default(),
     }
 }
 
@@ -45,6 +46,65 @@ pub async fn check_units<S: Store>(store: &S) {
         ok(store.unit(&fresh(UnitId::from_parts)).await, "missing"),
         None
     );
+
+    // Renamed and given a letterhead, read back as written; a name taken by another unit, a
+    // unit of another municipality and a missing one are refused and change nothing.
+    let letterhead = samtale_proto::api::Letterhead {
+        address: "Rådhuset\n7100 Vejle".into(),
+        phone: "76 81 00 00".into(),
+        email: "unge@vejle.dk".into(),
+        hours: "mandag-fredag 9-15".into(),
+    };
+    let renamed = Unit {
+        name: "Ungeindsatsen Vest".into(),
+        letterhead: letterhead.clone(),
+        ..unge.clone()
+    };
+    ok(store.update_unit(&renamed).await, "update");
+    assert_eq!(
+        ok(store.unit(&unge.id).await, "read"),
+        Some(renamed.clone())
+    );
+    assert_conflict(
+        store
+            .update_unit(&Unit {
+                name: "familierådgivningen".into(),
+                ..renamed.clone()
+            })
+            .await,
+        "another unit's name",
+    );
+    assert!(matches!(
+        store
+            .update_unit(&Unit {
+                tenant: b.id.clone(),
+                name: "Overtaget".into(),
+                ..renamed.clone()
+            })
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .update_unit(&Unit {
+                id: fresh(UnitId::from_parts),
+                ..renamed.clone()
+            })
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(ok(store.unit(&unge.id).await, "unchanged"), Some(renamed));
+    // Its letterhead taken away again.
+    ok(
+        store
+            .update_unit(&Unit {
+                name: "Ungeindsatsen".into(),
+                ..unge.clone()
+            })
+            .await,
+        "back",
+    );
+    assert_eq!(ok(store.unit(&unge.id).await, "read"), Some(unge.clone()));
 
     // Staff: in a unit of their municipality, moved, taken out; never in another's.
     let sara = make_staff(store, &a, Role::Caseworker).await;

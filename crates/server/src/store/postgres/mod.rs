@@ -74,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres_7.sql"),
     include_str!("../schema_postgres_8.sql"),
     include_str!("../schema_postgres_9.sql"),
+    include_str!("../schema_postgres_10.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).

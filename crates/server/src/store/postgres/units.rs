@@ -4,7 +4,7 @@ use samtale_proto::{TenantId, UnitId, UserId};
 use tokio_postgres::Row;
 
 use super::{PgStore, backend, col, execute, query, query_opt, unique_or_backend};
-use crate::store::codec::{id, opt_id};
+use crate::store::codec::{id, letterhead_from, letterhead_to, opt_id};
 use crate::store::{StoreError, Unit, UnitIndex};
 
 fn unit_from(r: &Row) -> Result<Unit, StoreError> {
@@ -13,6 +13,7 @@ fn unit_from(r: &Row) -> Result<Unit, StoreError> {
         tenant: id(col(r, 1)?)?,
         name: col(r, 2)?,
         created_at_ms: col(r, 3)?,
+        letterhead: letterhead_from(col(r, 4)?)?,
     })
 }
 
@@ -21,13 +22,14 @@ impl UnitIndex for PgStore {
         let conn = self.conn().await?;
         execute(
             &conn,
-            "INSERT INTO units (id, tenant_id, name, name_key, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO units (id, tenant_id, name, name_key, created_at, letterhead) VALUES ($1, $2, $3, $4, $5, $6)",
             &[
                 &unit.id.as_str(),
                 &unit.tenant.as_str(),
                 &unit.name,
                 &unit.name.to_lowercase(),
                 &unit.created_at_ms,
+                &letterhead_to(&unit.letterhead)?,
             ],
         )
         .await
@@ -35,11 +37,32 @@ impl UnitIndex for PgStore {
         Ok(())
     }
 
+    async fn update_unit(&self, unit: &Unit) -> Result<(), StoreError> {
+        let conn = self.conn().await?;
+        let n = execute(
+            &conn,
+            "UPDATE units SET name = $3, name_key = $4, letterhead = $5 WHERE id = $1 AND tenant_id = $2",
+            &[
+                &unit.id.as_str(),
+                &unit.tenant.as_str(),
+                &unit.name,
+                &unit.name.to_lowercase(),
+                &letterhead_to(&unit.letterhead)?,
+            ],
+        )
+        .await
+        .map_err(|e| unique_or_backend(e, "unit"))?;
+        if n == 0 {
+            return Err(StoreError::NotFound("unit"));
+        }
+        Ok(())
+    }
+
     async fn units_of(&self, tenant: &TenantId) -> Result<Vec<Unit>, StoreError> {
         let conn = self.conn().await?;
         let rows = query(
             &conn,
-            "SELECT id, tenant_id, name, created_at FROM units WHERE tenant_id = $1 ORDER BY name_key",
+            "SELECT id, tenant_id, name, created_at, letterhead FROM units WHERE tenant_id = $1 ORDER BY name_key",
             &[&tenant.as_str()],
         )
         .await
@@ -51,7 +74,7 @@ impl UnitIndex for PgStore {
         let conn = self.conn().await?;
         let row = query_opt(
             &conn,
-            "SELECT id, tenant_id, name, created_at FROM units WHERE id = $1",
+            "SELECT id, tenant_id, name, created_at, letterhead FROM units WHERE id = $1",
             &[&unit.as_str()],
         )
         .await

@@ -4,13 +4,13 @@ use rusqlite::{OptionalExtension, params};
 use samtale_proto::{TenantId, UnitId, UserId};
 
 use super::{SqliteStore, backend, is_unique_violation};
-use crate::store::codec::{id, opt_id};
+use crate::store::codec::{id, letterhead_from, letterhead_to, opt_id};
 use crate::store::{StoreError, Unit, UnitIndex};
 
-type Row = (String, String, String, i64);
+type Row = (String, String, String, i64, Option<String>);
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
 fn unit_from(r: Row) -> Result<Unit, StoreError> {
@@ -19,7 +19,17 @@ fn unit_from(r: Row) -> Result<Unit, StoreError> {
         tenant: id(r.1)?,
         name: r.2,
         created_at_ms: r.3,
+        letterhead: letterhead_from(r.4)?,
     })
+}
+
+/// A unit name the municipality already has is a conflict; anything else a backend error.
+fn name_taken(e: rusqlite::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::Conflict("unit")
+    } else {
+        backend(e)
+    }
 }
 
 impl UnitIndex for SqliteStore {
@@ -27,16 +37,27 @@ impl UnitIndex for SqliteStore {
         let u = unit.clone();
         self.write(move |conn| {
             conn.execute(
-                "INSERT INTO units (id, tenant_id, name, name_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![u.id.as_str(), u.tenant.as_str(), u.name, u.name.to_lowercase(), u.created_at_ms],
+                "INSERT INTO units (id, tenant_id, name, name_key, created_at, letterhead) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![u.id.as_str(), u.tenant.as_str(), u.name, u.name.to_lowercase(), u.created_at_ms, letterhead_to(&u.letterhead)?],
             )
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Conflict("unit")
-                } else {
-                    backend(e)
-                }
-            })?;
+            .map_err(name_taken)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_unit(&self, unit: &Unit) -> Result<(), StoreError> {
+        let u = unit.clone();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE units SET name = ?3, name_key = ?4, letterhead = ?5 WHERE id = ?1 AND tenant_id = ?2",
+                    params![u.id.as_str(), u.tenant.as_str(), u.name, u.name.to_lowercase(), letterhead_to(&u.letterhead)?],
+                )
+                .map_err(name_taken)?;
+            if n == 0 {
+                return Err(StoreError::NotFound("unit"));
+            }
             Ok(())
         })
         .await
@@ -47,7 +68,7 @@ impl UnitIndex for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT id, tenant_id, name, created_at FROM units WHERE tenant_id = ?1 ORDER BY name_key",
+                    "SELECT id, tenant_id, name, created_at, letterhead FROM units WHERE tenant_id = ?1 ORDER BY name_key",
                 )
                 .map_err(backend)?;
             let rows = stmt.query_map([tenant.as_str()], row).map_err(backend)?;
@@ -60,7 +81,7 @@ impl UnitIndex for SqliteStore {
         let unit = unit.clone();
         self.read(move |conn| {
             conn.query_row(
-                "SELECT id, tenant_id, name, created_at FROM units WHERE id = ?1",
+                "SELECT id, tenant_id, name, created_at, letterhead FROM units WHERE id = ?1",
                 [unit.as_str()],
                 row,
             )
