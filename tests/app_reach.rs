@@ -1,10 +1,11 @@
 //! Reaching citizens in the real app (issue 9), under Xvfb with tauri-driver against a real
 //! server, a local SMS gateway that speaks GatewayAPI's REST API (`tests/support/gateway.rs`):
 //! Mikkel enters his number in settings, confirms it with the code read from the gateway, and
-//! gives and withdraws consent with one tap; his mother Mette, with no number and no consent,
-//! shows on Sara's "kan ikke nås digitalt" list with the reasons in words once a message to her
-//! goes unread; Sara saves the letter to print for her and the list as CSV, with the
-//! letterhead the administrator set in his settings. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
+//! gives and withdraws consent with one tap; his mother Mette gives one for him in her
+//! settings; she herself, with no number and no consent of her own, shows on Sara's "kan ikke
+//! nås digitalt" list with the reasons in words once a message to her goes unread; Sara saves
+//! the letter to print for her and the list as CSV, with the letterhead the administrator set
+//! in his settings. Screenshots go to docs/screenshots/ with an axe-core check. Runs only with
 //! `SAMTALE_APP_TESTS=1`.
 
 use std::time::Duration;
@@ -77,6 +78,12 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
     let to_mette = sara
         .create_thread(ThreadKind::Parents, vec![parent.user.clone()])
         .await?;
+    // The family conversation: Mette may consent for Mikkel, whom she shares it with.
+    sara.create_thread(
+        ThreadKind::Family,
+        vec![me.user.clone(), parent.user.clone()],
+    )
+    .await?;
     sara.send(&to_mikkel, "Hej Mikkel. Vi ses torsdag.").await?;
     sara.send(&to_mette, "Hej Mette. Kan du ringe til mig i morgen?")
         .await?;
@@ -152,6 +159,44 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
         capture(&phone, "phone-reach-settings").await?;
         phone.close().await?;
     }
+
+    // Mette, on her phone, gives consent for Mikkel (under 15 as far as anyone knows) to
+    // e-mail: the box under her own, for him; her own consents stay as they were.
+    {
+        let driver = Driver::start(&scene.app_env("mette")).await?;
+        let phone = Session::new(&driver, &app).await?;
+        phone.set_size(390, 844).await?;
+        phone.click(&phone.wait("#open-settings", T).await?).await?;
+        phone.wait_text("Må sende besked til Mikkel", T).await?;
+        let for_him = format!("#consent-email-new-{unit}-{}", me.user);
+        assert!(!ticked(&phone, &for_him).await?);
+        phone.click(&phone.wait(&for_him, T).await?).await?;
+        let deadline = std::time::Instant::now() + T;
+        while !ticked(&phone, &for_him).await? {
+            anyhow::ensure!(std::time::Instant::now() < deadline, "the box stayed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        phone
+            .script(
+                "document.querySelector('.reach').scrollIntoView(false);",
+                serde_json::json!([]),
+            )
+            .await?;
+        capture(&phone, "phone-parent-consent").await?;
+        phone.close().await?;
+    }
+    let mette = scene.open("mette");
+    // His history: his own SMS consent from his phone, and hers for e-mail.
+    let his = mette.consents_for(&me.user).await?;
+    let hers: Vec<_> = his.iter().filter(|c| c.consent.by_parent).collect();
+    assert_eq!(hers.len(), 1, "{his:?}");
+    assert_eq!(
+        hers[0].consent.channel,
+        samtale_proto::notices::Channel::Email
+    );
+    assert!(hers[0].consent.withdrawn_at_ms.is_none());
+    assert!(mette.consents().await?.is_empty(), "none of her own");
+    drop(mette);
 
     // The administrator gives the unit its letterhead in settings; a broken e-mail address is
     // refused with the reason, nothing saved.

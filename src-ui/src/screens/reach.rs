@@ -214,11 +214,12 @@ fn YouthConsents(
             let args = CitizenArgs {
                 citizen: p.user.clone(),
             };
-            let theirs = invoke::<_, Vec<ConsentView>>(YOUTH_CONSENTS, &args)
-                .await
-                .ok()
-                .map(RwSignal::new);
-            out.push((p, theirs));
+            match invoke::<_, Vec<ConsentView>>(YOUTH_CONSENTS, &args).await {
+                Ok(list) => out.push((p, Some(RwSignal::new(list)))),
+                // 15 or older: he decides himself.
+                Err(e) if e.kind == samtale_ipc::ErrorKind::Forbidden => out.push((p, None)),
+                Err(e) => message.set(Some((false, format!("{} ({})", ui.error(&e), e.message)))),
+            }
         }
         youths.set(out);
     });
