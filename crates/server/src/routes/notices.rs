@@ -407,7 +407,8 @@ pub async fn unreachable<S: Store>(
                 .await?
                 .into_iter()
                 .map(|t| t.id)
-                .collect::<Vec<_>>(),
+                // A set: the list is checked once per watch of the whole municipality.
+                .collect::<std::collections::HashSet<_>>(),
         ),
         Role::Admin => None,
         _ => {
