@@ -40,6 +40,18 @@ mod js {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    static LAST_DECODE_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// How long the last answer took to decode in the wasm (JSON text and serde), in ms: the
+/// timeline's benchmark tells it apart from the shell's part of a request.
+#[cfg(target_arch = "wasm32")]
+pub fn last_decode_ms() -> f64 {
+    LAST_DECODE_MS.get()
+}
+
 /// Calls a shell command. `args` is sent as the command's `args` parameter; commands without
 /// one take `()`.
 ///
@@ -60,12 +72,16 @@ pub async fn invoke<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> R
         .map_err(|_| internal("could not write the arguments of", text.clone()))?;
     match js::tauri_invoke(cmd, payload).await {
         Ok(value) => {
+            let answered = crate::page_ms();
             // `undefined` (a command with no answer) has no JSON text: it reads as null.
             let text = js_sys::JSON::stringify(&value)
                 .ok()
                 .and_then(|s| s.as_string())
                 .unwrap_or_else(|| "null".to_owned());
-            serde_json::from_str(&text).map_err(|e| internal("unexpected answer to", e.to_string()))
+            let out = serde_json::from_str(&text)
+                .map_err(|e| internal("unexpected answer to", e.to_string()));
+            LAST_DECODE_MS.set(crate::page_ms() - answered);
+            out
         }
         Err(err) => {
             let text = js_sys::JSON::stringify(&err)
@@ -96,6 +112,11 @@ pub fn listen(handler: impl Fn(samtale_ipc::views::ClientEvent) + 'static) {
     wasm_bindgen_futures::spawn_local(async move {
         let _ = js::tauri_listen(samtale_ipc::EVENT, &function).await;
     });
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn last_decode_ms() -> f64 {
+    0.0
 }
 
 /// Off the webview (host builds for checks and tests) there is no shell to call.

@@ -108,13 +108,27 @@ pub fn TimelinePanel(
             let asked = crate::page_ms();
             if let Ok(v) = crate::invoke::invoke::<_, TimelineView>(TIMELINE, &args).await {
                 let fetched = crate::page_ms();
+                let decode = crate::invoke::last_decode_ms();
                 view.try_set(Some(v));
-                request_animation_frame(move || {
-                    // Where the chart scrolls sideways (a phone), show the newest end.
-                    if let Ok(Some(chart)) = document().query_selector(".timeline .chart-scroll") {
-                        chart.set_scroll_left(chart.scroll_width());
-                    }
-                    note_draw_time(asked, fetched);
+                // Queued behind the panel's rebuild, which setting the signal has just queued.
+                spawn_local(async move {
+                    let built = crate::page_ms();
+                    request_animation_frame(move || {
+                        let frame = crate::page_ms();
+                        // Where the chart scrolls sideways (a phone), show the newest end.
+                        if let Ok(Some(chart)) =
+                            document().query_selector(".timeline .chart-scroll")
+                        {
+                            chart.set_scroll_left(chart.scroll_width());
+                        }
+                        note_draw_time(&DrawTimes {
+                            asked,
+                            fetched,
+                            decode,
+                            built,
+                            frame,
+                        });
+                    });
                 });
             }
         });
@@ -125,6 +139,9 @@ pub fn TimelinePanel(
             let _ = b.focus();
         }
     });
+    // The flags and their rules hold now, whatever the range: a new range leaves them (and a
+    // rules form being edited) as they are, and the drawing has less to rebuild.
+    let now = Memo::new(move |_| view.with(|v| v.as_ref().map(|v| (v.flags.clone(), v.rules))));
     let staff = ui.is_staff();
     let title = move || {
         view.with(|v| {
@@ -196,21 +213,15 @@ pub fn TimelinePanel(
                     </Show>
                     <span class="saved" role="status">{move || saved.get()}</span>
                 </div>
-                {move || view.get().map(|v| {
-                    let rules = v.rules;
-                    let flags = v.flags.clone();
-                    view! {
-                        <Show when=move || staff>
-                            <Flags flags=flags.clone() />
-                        </Show>
-                        {chart(ui, &v)}
-                        {table(ui, &v)}
-                        {patterns(ui, &v)}
-                        {events_list(ui, &v.events, staff)}
-                        <Show when=move || staff>
-                            <RulesForm youth=v.youth.user.clone() rules=rules reload=reload />
-                        </Show>
-                    }
+                {move || now.get().filter(|_| staff).map(|(flags, _)| view! { <Flags flags=flags /> })}
+                {move || view.with(|v| v.as_ref().map(|v| view! {
+                    {chart(ui, v)}
+                    {table(ui, v)}
+                    {patterns(ui, v)}
+                    {events_list(ui, &v.events, staff)}
+                }))}
+                {move || now.get().filter(|_| staff).map(|(_, rules)| view! {
+                    <RulesForm youth=youth.clone() rules=rules reload=reload />
                 })}
                 {move || thread.clone().filter(|_| staff).map(|t| view! { <EventForm thread=t /> })}
             </section>
@@ -223,11 +234,27 @@ pub fn TimelinePanel(
     }
 }
 
+/// Moments of one drawing, from `crate::page_ms`.
+struct DrawTimes {
+    /// The request went to the shell.
+    asked: f64,
+    /// Its answer was decoded in the wasm (which took `decode` ms of the request).
+    fetched: f64,
+    decode: f64,
+    /// The panel was rebuilt (Leptos made and placed its nodes).
+    built: f64,
+    /// The next frame began.
+    frame: f64,
+}
+
 /// Notes on the panel how long the last drawing took, for the benchmark of docs/benchmarks.md
 /// (`tests/app_timeline_draw.rs` reads it): `data-fetch-ms` from the request to the data's
-/// arrival (IPC, engine, JSON), `data-draw-ms` from there to the laid-out frame that shows it
-/// (reading `clientHeight` forces the layout), `data-draws` counts the drawings.
-fn note_draw_time(asked: f64, fetched: f64) {
+/// arrival (IPC, engine, JSON; `data-decode-ms` of it in the wasm), `data-draw-ms` from there to
+/// the laid-out frame that shows it (reading `clientHeight` forces the layout), split into
+/// `data-build-ms` (Leptos), `data-wait-ms` (until the frame) and `data-layout-ms` (the
+/// webview's style and layout); `data-draws` counts the drawings, and `data-paint-ms` follows
+/// (with `data-painted`, the drawing it belongs to).
+fn note_draw_time(t: &DrawTimes) {
     let Ok(Some(panel)) = document().query_selector(".timeline") else {
         return;
     };
@@ -242,9 +269,26 @@ fn note_draw_time(asked: f64, fetched: f64) {
         let t = (ms * 10.0).round() as i64;
         format!("{}.{}", t / 10, t % 10)
     };
-    let _ = panel.set_attribute("data-fetch-ms", &tenths(fetched - asked));
-    let _ = panel.set_attribute("data-draw-ms", &tenths(drawn - fetched));
+    for (name, ms) in [
+        ("data-fetch-ms", t.fetched - t.asked),
+        ("data-decode-ms", t.decode),
+        ("data-draw-ms", drawn - t.fetched),
+        ("data-build-ms", t.built - t.fetched),
+        ("data-wait-ms", t.frame - t.built),
+        ("data-layout-ms", drawn - t.frame),
+    ] {
+        let _ = panel.set_attribute(name, &tenths(ms));
+    }
     let _ = panel.set_attribute("data-draws", &(draws + 1).to_string());
+    // The frame after this one begins once this one is painted: `data-paint-ms` bounds the
+    // webview's painting from above (it adds up to one frame's wait).
+    request_animation_frame(move || {
+        let next = crate::page_ms();
+        if let Ok(Some(panel)) = document().query_selector(".timeline") {
+            let _ = panel.set_attribute("data-paint-ms", &tenths(next - drawn));
+            let _ = panel.set_attribute("data-painted", &(draws + 1).to_string());
+        }
+    });
 }
 
 #[component]
@@ -427,14 +471,12 @@ fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
     let missed = (!v.missed.is_empty()).then(|| {
         view! { <path class="missed" d=missed_marks data-n=v.missed.len() stroke="#6b7685" stroke-width="2" /> }
     });
-    // Answers grouped by (score, late): each group one path of circles drawn with two arcs.
+    // Answers grouped by (score, late), each group drawn as dots: a zero-length line with round
+    // ends is a dot, cheaper for the webview to paint than a circle of two arcs (two years of
+    // answers: docs/benchmarks.md). A darker, wider dot under each makes the outline.
     let mut groups: Vec<(u8, bool, String, usize)> = Vec::new();
     for p in &v.points {
-        let at = format!(
-            "M{} {}m-4.5 0a4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0-9 0",
-            x(p.slot_ms),
-            y(f64::from(p.score))
-        );
+        let at = format!("M{} {}h0", x(p.slot_ms), y(f64::from(p.score)));
         match groups.iter_mut().find(|g| g.0 == p.score && g.1 == p.late) {
             Some(g) => {
                 g.2.push_str(&at);
@@ -447,7 +489,10 @@ fn chart(ui: Ui, v: &TimelineView) -> impl IntoView + use<> {
         .into_iter()
         .map(|(score, late, d, n)| {
             let fill = if late { "#ffffff" } else { score_colour(score) };
-            view! { <path class="points" class:late=late d=d fill=fill stroke="#1b1f24" stroke-width="1.2" data-score=score data-n=n /> }
+            view! {
+                <path class="outline" d=d.clone() stroke="#1b1f24" stroke-width="10.2" stroke-linecap="round" />
+                <path class="points" class:late=late d=d stroke=fill stroke-width="7.8" stroke-linecap="round" data-score=score data-n=n />
+            }
         })
         .collect_view();
     let mean = {
