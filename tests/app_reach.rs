@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use samtale_proto::api::{Role, ThreadKind};
+use samtale_proto::notices::{Channel, Purpose};
 use samtale_tests::app::{app_binary, capture};
 use samtale_tests::gateway::Gateway;
 use samtale_tests::scene::Scene;
@@ -197,6 +198,63 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
     assert!(hers[0].consent.withdrawn_at_ms.is_none());
     assert!(mette.consents().await?.is_empty(), "none of her own");
     drop(mette);
+
+    // Sara records that Mikkel is 16. Mette's consent for him has lapsed, and he has none of
+    // his own (he takes his SMS consent back): his home screen asks him to choose, he gives it
+    // again in settings with one tap, and the question is gone.
+    let unge = samtale_proto::UnitId::parse(&unit)?;
+    {
+        let year = samtale_proto::clock::local(samtale_tests::now_ms())
+            .date
+            .year;
+        let sara = scene.open("sara");
+        sara.set_born(&me.user, Some(&format!("{}-01-01", year - 16)))
+            .await?;
+        let mikkel = scene.open("mikkel");
+        mikkel
+            .withdraw_consent(&unge, Purpose::NewMessages, Channel::Sms, None)
+            .await?;
+        assert!(mikkel.consent_prompt().await?);
+    }
+    {
+        let driver = Driver::start(&scene.app_env("mikkel")).await?;
+        let phone = Session::new(&driver, &app).await?;
+        phone.set_size(390, 844).await?;
+        phone
+            .wait_text("Du er fyldt 15", T)
+            .await
+            .map_err(|e| anyhow::anyhow!("the banner's text: {e}"))?;
+        capture(&phone, "phone-consent-prompt").await?;
+        phone
+            .click(&phone.wait("#consent-prompt button", T).await?)
+            .await?;
+        let own = format!("#consent-sms-new-{unit}");
+        phone.click(&phone.wait(&own, T).await?).await?;
+        let deadline = std::time::Instant::now() + T;
+        while !ticked(&phone, &own).await? {
+            anyhow::ensure!(std::time::Instant::now() < deadline, "the box stayed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        phone
+            .click(&phone.wait("#close-settings", T).await?)
+            .await?;
+        eventually(T, "the banner gone", || async {
+            Ok(phone.find_all("#consent-prompt").await?.is_empty())
+        })
+        .await?;
+        phone.close().await?;
+    }
+    let mikkel = scene.open("mikkel");
+    assert!(!mikkel.consent_prompt().await?);
+    let live: Vec<_> = mikkel
+        .consents()
+        .await?
+        .into_iter()
+        .filter(|c| c.consent.withdrawn_at_ms.is_none() && !c.consent.by_parent)
+        .collect();
+    assert_eq!(live.len(), 1, "his own, given again: {live:?}");
+    assert_eq!(live[0].consent.channel, Channel::Sms);
+    drop(mikkel);
 
     // The administrator gives the unit its letterhead in settings; a broken e-mail address is
     // refused with the reason, nothing saved.
