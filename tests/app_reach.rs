@@ -26,6 +26,20 @@ async fn ticked(s: &Session, css: &str) -> anyhow::Result<bool> {
     Ok(s.property(&s.wait(css, T).await?, "checked").await? == serde_json::json!(true))
 }
 
+/// Taps the checkbox `css` and waits until the server's answer leaves it as `want`.
+async fn tap_until(s: &Session, css: &str, want: bool) -> anyhow::Result<()> {
+    s.click(&s.wait(css, T).await?).await?;
+    let deadline = std::time::Instant::now() + T;
+    while ticked(s, css).await? != want {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "{css} stayed as it was"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_reached()
 -> anyhow::Result<()> {
@@ -144,12 +158,7 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
         let sms_new = format!("#consent-sms-new-{unit}");
         assert!(!ticked(&phone, &sms_new).await?);
         for want in [true, false, true] {
-            phone.click(&phone.wait(&sms_new, T).await?).await?;
-            let deadline = std::time::Instant::now() + T;
-            while ticked(&phone, &sms_new).await? != want {
-                anyhow::ensure!(std::time::Instant::now() < deadline, "the box stayed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            tap_until(&phone, &sms_new, want).await?;
         }
         phone
             .script(
@@ -171,12 +180,7 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
         phone.wait_text("Må sende besked til Mikkel", T).await?;
         let for_him = format!("#consent-email-new-{unit}-{}", me.user);
         assert!(!ticked(&phone, &for_him).await?);
-        phone.click(&phone.wait(&for_him, T).await?).await?;
-        let deadline = std::time::Instant::now() + T;
-        while !ticked(&phone, &for_him).await? {
-            anyhow::ensure!(std::time::Instant::now() < deadline, "the box stayed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        tap_until(&phone, &for_him, true).await?;
         phone
             .script(
                 "document.querySelector('.reach').scrollIntoView(false);",
@@ -229,12 +233,7 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
             .click(&phone.wait("#consent-prompt button", T).await?)
             .await?;
         let own = format!("#consent-sms-new-{unit}");
-        phone.click(&phone.wait(&own, T).await?).await?;
-        let deadline = std::time::Instant::now() + T;
-        while !ticked(&phone, &own).await? {
-            anyhow::ensure!(std::time::Instant::now() < deadline, "the box stayed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        tap_until(&phone, &own, true).await?;
         phone
             .click(&phone.wait("#close-settings", T).await?)
             .await?;
