@@ -178,6 +178,16 @@ async fn a_youth_confirms_his_number_and_consents_and_sara_sees_who_cannot_be_re
         phone.set_size(390, 844).await?;
         phone.click(&phone.wait("#open-settings", T).await?).await?;
         phone.wait_text("Må sende besked til Mikkel", T).await?;
+        // His own SMS consent shows in her boxes for him, but is not hers to take back.
+        let his_own = format!("#consent-sms-new-{unit}-{}", me.user);
+        assert!(ticked(&phone, &his_own).await?);
+        assert_eq!(
+            phone
+                .property(&phone.wait(&his_own, T).await?, "disabled")
+                .await?,
+            serde_json::json!(true)
+        );
+        phone.wait_text("givet af den unge selv", T).await?;
         let for_him = format!("#consent-email-new-{unit}-{}", me.user);
         assert!(!ticked(&phone, &for_him).await?);
         tap_until(&phone, &for_him, true).await?;

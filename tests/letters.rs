@@ -249,6 +249,34 @@ async fn a_youth_who_turned_15_is_asked_for_his_own_consent() -> anyhow::Result<
         )
         .await?;
     assert_eq!(again.len(), 2, "history kept");
+    // His own consent (his age not known, so his tap counts) is not hers to take back: refused,
+    // and it stays; he takes it back himself.
+    mikkel
+        .give_consent(&unge, Purpose::NewMessages, Channel::Email, None)
+        .await?;
+    assert_eq!(
+        code(
+            mette
+                .withdraw_consent(
+                    &unge,
+                    Purpose::NewMessages,
+                    Channel::Email,
+                    Some(youth.clone())
+                )
+                .await
+        ),
+        ErrorCode::Conflict
+    );
+    let live_email = |list: &[samtale_proto::notices::ConsentView]| {
+        list.iter()
+            .filter(|c| c.consent.channel == Channel::Email && c.consent.withdrawn_at_ms.is_none())
+            .count()
+    };
+    assert_eq!(live_email(&mikkel.consents().await?), 1, "his stays");
+    mikkel
+        .withdraw_consent(&unge, Purpose::NewMessages, Channel::Email, None)
+        .await?;
+    assert_eq!(live_email(&mikkel.consents().await?), 0);
     assert_eq!(
         code(mikkel.consents_for(&youth).await),
         ErrorCode::Forbidden
@@ -307,7 +335,11 @@ async fn a_youth_who_turned_15_is_asked_for_his_own_consent() -> anyhow::Result<
         .collect();
     assert_eq!(live.len(), 1, "{history:?}");
     assert!(!live[0].consent.by_parent);
-    assert_eq!(history.len(), 3, "the parent's two kept: {history:?}");
+    assert_eq!(
+        history.len(),
+        4,
+        "the parent's two and his e-mail kept: {history:?}"
+    );
     Ok(())
 }
 

@@ -395,6 +395,7 @@ catalogue! {
     CodeWrong => "Koden passer ikke. Prøv igen, eller bed om en ny kode.", "The code is not right. Try again, or ask for a new one.";
     ConsentFor => "Må sende mig besked", "May notify me";
     ConsentForYouth => "Må sende besked til", "May notify";
+    GivenByYouth => "(givet af den unge selv; kun den unge kan trække det tilbage)", "(given by the youth; only the youth can withdraw it)";
     YouthDecides => "er fyldt 15 og bestemmer selv, om vi må sende ham eller hende besked.", "has turned 15 and decides himself or herself whether we may send notices.";
     SmsNewMessages => "sms, når der er en ny besked", "a text when there is a new message";
     EmailNewMessages => "e-mail, når der er en ny besked", "an e-mail when there is a new message";

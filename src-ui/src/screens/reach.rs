@@ -12,11 +12,11 @@ use samtale_ipc::reach::commands::{
     UNREACHABLE, VERIFY_CONTACT, VerifyArgs, YOUTH_CONSENTS,
 };
 use samtale_ipc::views::PersonView;
-use samtale_proto::UserId;
 use samtale_proto::api::{Role, UnitInfo};
 use samtale_proto::notices::{
     Channel, CodeSent, ConsentView, ContactState, ContactView, Purpose, UnreachableView,
 };
+use samtale_proto::{UnitId, UserId};
 
 use crate::format;
 use crate::i18n::K;
@@ -291,18 +291,27 @@ fn UnitConsents(
                 let id = format!("consent-{tag}-{unit_key}");
                 let for_youth = for_youth.clone();
                 let unit_id = unit.id.clone();
+                let live_by = move |unit_id: &UnitId, youths_own: bool| consents.with(|list| list.iter().any(|c| {
+                    c.consent.unit == unit_id.as_str()
+                        && c.consent.purpose == purpose
+                        && c.consent.channel == channel
+                        && c.consent.withdrawn_at_ms.is_none()
+                        && (!youths_own || !c.consent.by_parent)
+                }));
                 let live = {
                     let unit_id = unit_id.clone();
-                    move || consents.with(|list| list.iter().any(|c| {
-                        c.consent.unit == unit_id.as_str()
-                            && c.consent.purpose == purpose
-                            && c.consent.channel == channel
-                            && c.consent.withdrawn_at_ms.is_none()
-                    }))
+                    move || live_by(&unit_id, false)
+                };
+                // In a parent's boxes, a consent the youth gave himself is shown but not his to
+                // take back (the server refuses it too).
+                let parent = for_youth.is_some();
+                let youths_own = {
+                    let unit_id = unit_id.clone();
+                    move || parent && live_by(&unit_id, true)
                 };
                 view! {
                     <div class="check">
-                        <input type="checkbox" id=id.clone() prop:checked=live
+                        <input type="checkbox" id=id.clone() prop:checked=live disabled=youths_own.clone()
                             on:change=move |ev| {
                                 let args = ConsentArgs { unit: unit_id.clone(), purpose, channel, on: event_target_checked(&ev), for_youth: for_youth.clone() };
                                 spawn_local(async move {
@@ -312,7 +321,12 @@ fn UnitConsents(
                                     }
                                 });
                             } />
-                        <label for=id>{ui.text(label)}</label>
+                        <label for=id>
+                            {ui.text(label)}
+                            <Show when=youths_own>
+                                <span class="hint given-by-youth">{ui.text(K::GivenByYouth)}</span>
+                            </Show>
+                        </label>
                     </div>
                 }
             }).collect_view()}

@@ -14,7 +14,7 @@ use samtale_proto::notices::SetBorn;
 use samtale_proto::notices::{
     Channel, Consent, ConsentHow, ConsentView, GiveConsent, Purpose, RecordConsent, WithdrawConsent,
 };
-use samtale_proto::{UnitId, UserId};
+use samtale_proto::{ErrorCode, UnitId, UserId};
 
 use super::contacts::{Reason, staff_may_reach};
 use super::{audit, audit_entry};
@@ -310,6 +310,21 @@ pub async fn withdraw_mine<S: Store>(
         None => caller.user.id.clone(),
         Some(youth) => {
             parent_for(&st, &caller, youth).await?;
+            // A parent takes back what a parent gave; the youth's own is his to take back.
+            let his_own = st.store.consents_of(youth).await?.into_iter().any(|r| {
+                r.consent.unit == req.unit.as_str()
+                    && r.consent.purpose == req.purpose
+                    && r.consent.channel == req.channel
+                    && r.consent.withdrawn_at_ms.is_none()
+                    && !r.consent.by_parent
+            });
+            if his_own {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    ErrorCode::Conflict,
+                    "the youth gave this consent himself; only he can withdraw it",
+                ));
+            }
             youth.clone()
         }
     };
