@@ -31,13 +31,27 @@ enum Tool {
 pub fn StaffTools(thread: ThreadId) -> impl IntoView {
     let ui = use_ui();
     let open = RwSignal::new(Tool::None);
-    let done = RwSignal::new(false);
-    Effect::new(move |_| {
-        if done.get() {
-            open.set(Tool::None);
-            done.set(false);
-        }
-    });
+    // Each editor's own "done" closes that editor only if it is still the one open: the answer
+    // to a saved question can come after the caseworker has opened the next tool.
+    let closer = move |tool: Tool| {
+        let done = RwSignal::new(false);
+        Effect::new(move |_| {
+            if done.get() {
+                done.set(false);
+                open.update(|o| {
+                    if *o == tool {
+                        *o = Tool::None;
+                    }
+                });
+            }
+        });
+        done
+    };
+    let (done1, done2, done3) = (
+        closer(Tool::Appointment),
+        closer(Tool::Question),
+        closer(Tool::Later),
+    );
     let toggle = move |t: Tool| open.update(|o| *o = if *o == t { Tool::None } else { t });
     let (t1, t2, t3) = (thread.clone(), thread.clone(), thread);
     view! {
@@ -51,13 +65,13 @@ pub fn StaffTools(thread: ThreadId) -> impl IntoView {
                     on:click=move |_| toggle(Tool::Later)>{ui.text(K::SendLater)}</button>
             </div>
             <Show when=move || open.get() == Tool::Appointment>
-                <AppointmentEditor thread=t1.clone() existing=None done=done />
+                <AppointmentEditor thread=t1.clone() existing=None done=done1 />
             </Show>
             <Show when=move || open.get() == Tool::Question>
-                <QuestionEditor thread=t2.clone() done=done />
+                <QuestionEditor thread=t2.clone() done=done2 />
             </Show>
             <Show when=move || open.get() == Tool::Later>
-                <LaterEditor thread=t3.clone() done=done />
+                <LaterEditor thread=t3.clone() done=done3 />
             </Show>
         </div>
     }
