@@ -302,8 +302,8 @@ fn UnitConsents(
                     let unit_id = unit_id.clone();
                     move || live_by(&unit_id, false)
                 };
-                // In a parent's boxes, a consent the youth gave himself is shown but not his to
-                // take back (the server refuses it too).
+                // In a parent's boxes, a consent the youth gave himself is shown, but only the
+                // youth can take it back (the server refuses the parent too).
                 let parent = for_youth.is_some();
                 let youths_own = {
                     let unit_id = unit_id.clone();

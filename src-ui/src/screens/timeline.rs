@@ -141,7 +141,8 @@ pub fn TimelinePanel(
     });
     // The flags and their rules hold now, whatever the range: a new range leaves them (and a
     // rules form being edited) as they are, and the drawing has less to rebuild.
-    let now = Memo::new(move |_| view.with(|v| v.as_ref().map(|v| (v.flags.clone(), v.rules))));
+    let flags_now =
+        Memo::new(move |_| view.with(|v| v.as_ref().map(|v| (v.flags.clone(), v.rules))));
     let staff = ui.is_staff();
     let title = move || {
         view.with(|v| {
@@ -213,14 +214,14 @@ pub fn TimelinePanel(
                     </Show>
                     <span class="saved" role="status">{move || saved.get()}</span>
                 </div>
-                {move || now.get().filter(|_| staff).map(|(flags, _)| view! { <Flags flags=flags /> })}
+                {move || flags_now.get().filter(|_| staff).map(|(flags, _)| view! { <Flags flags=flags /> })}
                 {move || view.with(|v| v.as_ref().map(|v| view! {
                     {chart(ui, v)}
                     {table(ui, v)}
                     {patterns(ui, v)}
                     {events_list(ui, &v.events, staff)}
                 }))}
-                {move || now.get().filter(|_| staff).map(|(_, rules)| view! {
+                {move || flags_now.get().filter(|_| staff).map(|(_, rules)| view! {
                     <RulesForm youth=youth.clone() rules=rules reload=reload />
                 })}
                 {move || thread.clone().filter(|_| staff).map(|t| view! { <EventForm thread=t /> })}
