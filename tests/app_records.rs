@@ -91,6 +91,13 @@ async fn recording_an_excerpt_in_the_real_app() -> anyhow::Result<()> {
         laptop
             .click(&laptop.wait("#record-start", T).await?)
             .await?;
+        // The meeting card may be drawn a moment after the messages: wait for all three.
+        samtale_tests::eventually(T, "two messages and the meeting card to pick", || async {
+            Ok(laptop.find_all(".bubble .pick, .card .pick").await?.len() == 3)
+        })
+        .await?;
+        // Read marks and the card's state can still redraw rows: pick once they have settled.
+        settled(&laptop, ".messages").await?;
         for pick in laptop.find_all(".bubble .pick, .card .pick").await? {
             laptop.click(&pick).await?;
         }
