@@ -559,3 +559,41 @@ async fn a_file_the_server_changes_pads_or_oversizes_is_refused() -> anyhow::Res
     assert_eq!(std::fs::read_to_string(saved)?, plain);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_server_takes_but_never_counts_fails_its_message() -> anyhow::Result<()> {
+    use samtale_client::MessageState;
+    use samtale_client::files::FileInput;
+
+    // A file of three chunks. The server answers every chunk "none counted": the engine may
+    // let an answer for a chunk sent ahead lag behind, but not past the chunk it answers.
+    let w = World::new().await?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("plan.bin");
+    std::fs::write(&path, vec![5u8; (4 << 20) + 1000])?;
+    let sent = w
+        .sara
+        .send_files(&w.thread, "", vec![FileInput::path(&path)])
+        .await?;
+    assert_eq!(sent.state, MessageState::Failed, "{sent:?}");
+    assert!(
+        sent.error
+            .as_deref()
+            .is_some_and(|e| e.contains("did not take a chunk")),
+        "{:?}",
+        sent.error
+    );
+    let put = w.liar.with(|s| s.put.clone());
+    assert!(
+        put.starts_with(&[0, 1]) && put.iter().all(|n| *n < 2),
+        "two chunks on their way, then it stopped: {put:?}"
+    );
+    assert!(
+        w.liar
+            .posted()
+            .iter()
+            .all(|e| e.header.kind != PayloadKind::Message || e.header.id != sent.id),
+        "the message was not sent without its file"
+    );
+    Ok(())
+}

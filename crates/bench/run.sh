@@ -8,6 +8,7 @@
 #        crates/bench/run.sh ui-timeline (the real app under Xvfb; not in the default)
 #        crates/bench/run.sh profile-throughput profile-latency profile-postgres
 #        (diagnostics, not in the default; the first two need `perf`)
+# BENCH_BIN=DIR: use the samtale-server, samtale-load and samtale binaries in DIR, unbuilt.
 # Sizes come from the environment: MESSAGES CLIENTS YOUTHS IDLE RATE DURATION SOCKETS ITERATIONS
 # THREAD_MESSAGES CHECKIN_DAYS CASELOAD FILE_MB NOTICE_CITIZENS UNREACHABLE (GATEWAY_PORT).
 # QUIET_WAIT=N (seconds, default 0): before each measurement wait up to N s for the machine to be
@@ -43,8 +44,14 @@ OUT=${OUT:-$ROOT/target/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 # Many sockets: the generator and the server each need one descriptor per socket.
 ulimit -n "$(ulimit -Hn)"
 
-cargo build --release -p samtale-server -p samtale-bench -p samtale-cli
-BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release
+# BENCH_BIN=DIR runs the binaries in DIR (copies of an earlier build, to compare before and
+# after in one batch) instead of building.
+if [ -n "${BENCH_BIN:-}" ]; then
+    BIN=$(realpath "$BENCH_BIN")
+else
+    cargo build --release -p samtale-server -p samtale-bench -p samtale-cli
+    BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release
+fi
 SERVER=$BIN/samtale-server
 LOAD=$BIN/samtale-load
 CLI=$BIN/samtale
@@ -72,6 +79,7 @@ machine() {
         "ulimit -n $(ulimit -n); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(
             git diff --quiet HEAD -- crates/server crates/proto crates/crypto 2>/dev/null ||
                 echo ' (server/proto/crypto have uncommitted changes)')"
+    if [ -n "${BENCH_BIN:-}" ]; then echo "binaries: $BIN (not built from this checkout)"; fi
 }
 
 # Fresh storage ($1: a directory for SQLite, or a postgres:// URL) with tenant `bench` and

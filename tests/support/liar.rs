@@ -39,6 +39,11 @@ pub struct Script {
     /// What `GET /v1/blobs/{id}` says of any file, and what its chunks hold.
     pub blob: Option<samtale_proto::blobs::BlobStatus>,
     pub chunk: Vec<u8>,
+    /// An upload begun (`POST /v1/blobs`): every chunk put is answered with it as it was
+    /// begun, none counted.
+    pub upload: Option<samtale_proto::blobs::BlobStatus>,
+    /// The chunk numbers put, in the order they came.
+    pub put: Vec<u32>,
 }
 
 type Shared = Arc<Mutex<Script>>;
@@ -84,6 +89,8 @@ impl Liar {
             receipts: Vec::new(),
             blob: None,
             chunk: Vec::new(),
+            upload: None,
+            put: Vec::new(),
         }));
         let app = axum::Router::new()
             .route("/v1/login", post(login))
@@ -95,8 +102,10 @@ impl Liar {
             .route("/v1/threads/{id}", get(thread))
             .route("/v1/envelopes", post(envelope))
             .route("/v1/receipts", post(receipts))
+            .route("/v1/blobs/policy", get(policy))
+            .route("/v1/blobs", post(begin_upload))
             .route("/v1/blobs/{id}", get(blob))
-            .route("/v1/blobs/{id}/chunks/{n}", get(chunk))
+            .route("/v1/blobs/{id}/chunks/{n}", get(chunk).put(put_chunk))
             .with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -244,4 +253,40 @@ async fn blob(
 
 async fn chunk(State(st): State<Shared>) -> Vec<u8> {
     st.lock().unwrap_or_else(|p| p.into_inner()).chunk.clone()
+}
+
+async fn policy() -> Json<samtale_proto::blobs::BlobPolicy> {
+    Json(samtale_proto::blobs::BlobPolicy {
+        max_file_bytes: 100_000_000,
+        chunk_size: 2 << 20,
+        free_bytes: 1 << 40,
+        allowed_types: None,
+    })
+}
+
+async fn begin_upload(
+    State(st): State<Shared>,
+    Json(req): Json<samtale_proto::blobs::CreateBlob>,
+) -> (StatusCode, Json<samtale_proto::blobs::BlobStatus>) {
+    let chunk_size: u32 = 2 << 20;
+    let status = samtale_proto::blobs::BlobStatus {
+        id: req.id,
+        thread: req.thread,
+        size: req.size,
+        chunk_size,
+        chunks: samtale_proto::blobs::chunk_count(req.size, chunk_size),
+        received: 0,
+        complete: false,
+    };
+    st.lock().unwrap_or_else(|p| p.into_inner()).upload = Some(status.clone());
+    (StatusCode::CREATED, Json(status))
+}
+
+async fn put_chunk(
+    State(st): State<Shared>,
+    Path((_, n)): Path<(String, u32)>,
+) -> Result<Json<samtale_proto::blobs::BlobStatus>, StatusCode> {
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    s.put.push(n);
+    s.upload.clone().map(Json).ok_or(StatusCode::NOT_FOUND)
 }

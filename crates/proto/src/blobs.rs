@@ -1,7 +1,9 @@
 //! Encrypted files on the wire. A file is encrypted on the sending device; its ciphertext is
 //! uploaded as a blob in numbered chunks of [`BlobStatus::chunk_size`] bytes, each checked
-//! against the SHA-256 the client names in [`CHUNK_SHA256_HEADER`], strictly in order so that an
-//! interrupted upload resumes at [`BlobStatus::received`]. The server learns the blob's id, its
+//! against the SHA-256 the client names in [`CHUNK_SHA256_HEADER`], and counted in order so that
+//! an interrupted upload resumes at [`BlobStatus::received`]. The server takes the next chunk or
+//! the one after it: a chunk ahead is stored at once but counted only with the next, so its own
+//! answer may not count it yet. The server learns the blob's id, its
 //! conversation and its size; the key, name, type and hash of the file travel inside the sealed
 //! message that refers to the blob.
 //!

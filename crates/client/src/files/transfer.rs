@@ -415,9 +415,13 @@ async fn ready(
     })
 }
 
-/// Sends the chunks the server does not have yet, strictly in order (the server takes no
-/// other), with the next chunk read and hashed while the last one is on its way. `progress`
-/// sees each status the server answers. Returns the last status.
+/// Chunks on their way at once: while the server stores one (hashing it, syncing it to disk),
+/// the next travels. The server takes the chunk after its next one and counts it with that one.
+const IN_FLIGHT: usize = 2;
+
+/// Sends the chunks the server does not have yet, in order, [`IN_FLIGHT`] at a time, each read
+/// and hashed while the ones before are on their way. `progress` sees each status the server
+/// answers. Returns the last status.
 async fn put_chunks(
     s: &Session,
     blob: &BlobId,
@@ -426,48 +430,44 @@ async fn put_chunks(
     mut written: Option<tokio::sync::watch::Receiver<u64>>,
     progress: impl Fn(&BlobStatus) -> Result<(), ClientError>,
 ) -> Result<BlobStatus, ClientError> {
+    type Put = tokio::task::JoinHandle<Result<BlobStatus, ClientError>>;
     let mut file = std::fs::File::open(path)?;
     let chunks = status.chunks;
     let mut next = status.received;
-    let mut in_flight: Option<(
-        u32,
-        tokio::task::JoinHandle<Result<BlobStatus, ClientError>>,
-    )> = None;
+    let mut flight: std::collections::VecDeque<(u32, Put)> = std::collections::VecDeque::new();
     loop {
-        let prepared = if !status.complete && next < chunks {
-            Some(ready(&mut file, &status, next, &mut written).await?)
-        } else {
-            None
-        };
-        if let Some((index, put)) = in_flight.take() {
-            let answer = put
-                .await
-                .map_err(|e| ClientError::Offline(format!("an upload stopped: {e}")))??;
-            if answer.received <= index && !answer.complete {
-                return Err(ClientError::Protocol(
-                    "the server did not take a chunk it asked for".into(),
-                ));
-            }
-            status = checked(answer)?;
-            progress(&status)?;
-            if status.complete {
-                return Ok(status);
-            }
-            if prepared.as_ref().is_none_or(|p| p.index != status.received) {
-                // The server wants another chunk than the one read ahead.
-                next = status.received;
-                continue;
-            }
+        while !status.complete && flight.len() < IN_FLIGHT && next < chunks {
+            let p = ready(&mut file, &status, next, &mut written).await?;
+            let (api, id) = (s.api.clone(), blob.clone());
+            next = p.index + 1;
+            flight.push_back((
+                p.index,
+                tokio::spawn(async move { api.put_chunk(&id, p.index, p.bytes, p.digest).await }),
+            ));
         }
-        let Some(p) = prepared else {
+        let Some((index, put)) = flight.pop_front() else {
             return Ok(status);
         };
-        let (api, id) = (s.api.clone(), blob.clone());
-        next = p.index + 1;
-        in_flight = Some((
-            p.index,
-            tokio::spawn(async move { api.put_chunk(&id, p.index, p.bytes, p.digest).await }),
-        ));
+        let answer = put
+            .await
+            .map_err(|e| ClientError::Offline(format!("an upload stopped: {e}")))??;
+        // The server's count only grows; an answer for a chunk ahead may predate the count of
+        // the one before it, so keep the furthest.
+        if answer.complete || answer.received >= status.received {
+            status = checked(answer)?;
+        }
+        // Every chunk up to `index` has been answered: the server must count them all by now.
+        if status.received <= index && !status.complete {
+            return Err(ClientError::Protocol(
+                "the server did not take a chunk it asked for".into(),
+            ));
+        }
+        progress(&status)?;
+        if status.complete {
+            return Ok(status);
+        }
+        // The server may have more than was sent (another device's retry of ours, a resume).
+        next = next.max(status.received);
     }
 }
 

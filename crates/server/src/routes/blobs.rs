@@ -4,8 +4,8 @@
 //! Who may do what: only the device that began an upload adds chunks to it or cancels it, and
 //! only while it is a member of the conversation; any member of the conversation downloads a
 //! finished file; nobody reaches another municipality's files (they read as not found). Every
-//! chunk is checked before it is stored (its place in the order, its exact length, its SHA-256),
-//! and a refused chunk changes nothing.
+//! chunk is checked before it is stored (its place in the order: the next or the one after it;
+//! its exact length; its SHA-256), and a refused chunk changes nothing.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -161,6 +161,7 @@ pub async fn create<S: Store>(
         size: req.size,
         chunk_size: st.limits.chunk_size,
         received: 0,
+        ahead: false,
         created_at_ms: now_ms(),
         completed_at_ms: None,
         envelope: None,
@@ -230,7 +231,9 @@ pub async fn put_chunk<S: Store>(
         // A retry of a chunk that arrived: nothing to do, and nothing overwritten.
         return Ok(Json(b.status()));
     }
-    if index > b.received {
+    // The next chunk, or the one after it (stored now, counted with the next): a client keeps
+    // two on their way so that one is stored while the other travels.
+    if index > b.received + 1 {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::Conflict,
@@ -262,6 +265,7 @@ pub async fn put_chunk<S: Store>(
             ApiError::internal()
         })?;
     match st.store.blob_chunk_stored(&b.id, index, now_ms()).await? {
+        // For a chunk ahead, `received` does not count it yet: the next chunk's answer will.
         Some(now) => Ok(Json(now.status())),
         // Counted by a concurrent request for the same chunk (same bytes, by the hash).
         None => Ok(Json(load(&st, &caller, &b.id).await?.status())),

@@ -21,9 +21,10 @@ pub trait BlobIndex {
     fn blob(&self, id: &BlobId) -> impl Future<Output = R<Option<BlobRecord>>> + Send;
     /// Bytes the municipality's blobs take, finished or not.
     fn blob_bytes(&self, tenant: &TenantId) -> impl Future<Output = R<u64>> + Send;
-    /// Records chunk `index` as stored when it is the next one; the last chunk completes the
-    /// blob at `at_ms`. Returns the new record, or None (nothing changed) when `index` was not
-    /// the next chunk.
+    /// Records chunk `index` as stored. The next chunk is counted (with the one after it, when
+    /// that is marked `ahead`), and the last one counted completes the blob at `at_ms`; the
+    /// chunk after the next is marked `ahead`, to be counted with the next. Returns the new
+    /// record, or None (nothing changed) for any other chunk or a complete blob.
     fn blob_chunk_stored(
         &self,
         id: &BlobId,

@@ -232,8 +232,11 @@ pub struct BlobRecord {
     /// Ciphertext bytes.
     pub size: u64,
     pub chunk_size: u32,
-    /// Chunks stored so far (always the first ones, in order).
+    /// Chunks counted so far (always the first ones, in order).
     pub received: u32,
+    /// The chunk after those is stored too: it came while the one before it was still being
+    /// stored (a client keeps two chunks on their way), and is counted with that one.
+    pub ahead: bool,
     pub created_at_ms: i64,
     pub completed_at_ms: Option<i64>,
     /// The envelope that carries it, once sent: the blob lives as long as that envelope.

@@ -1,5 +1,6 @@
 //! Conformance checks for the blob index: recording uploads against the quota, counting chunks
-//! strictly in order (also when two nodes count the same chunk at once), tying finished files
+//! in order with one held ahead (also when two nodes count the same chunk, or the next two, at
+//! once), tying finished files
 //! to the message that carries them, which blobs a sweep takes, and each municipality's own
 //! file rules. `run_all` calls them.
 
@@ -25,6 +26,7 @@ fn upload(t: &Tenant, th: &Thread, u: &User, d: &Device, size: u64) -> BlobRecor
         size,
         chunk_size: 10,
         received: 0,
+        ahead: false,
         created_at_ms: now_ms(),
         completed_at_ms: None,
         envelope: None,
@@ -69,18 +71,31 @@ pub async fn check_blob_uploads<S: Store>(store: &S) {
         "same id, other size",
     );
 
-    // Strictly in order: a later chunk first, or one already counted, changes nothing.
+    // Counted in order: a chunk two ahead, or one already counted, changes nothing; the one
+    // after the next is held as ahead and counted with the next.
     assert_eq!(
-        ok(store.blob_chunk_stored(&b.id, 1, 1).await, "early"),
+        ok(store.blob_chunk_stored(&b.id, 2, 1).await, "two ahead"),
         None
     );
+    let r = ok(store.blob_chunk_stored(&b.id, 1, 1).await, "ahead").expect("held");
+    assert_eq!((r.received, r.ahead, r.complete()), (0, true, false));
+    let again = ok(store.blob_chunk_stored(&b.id, 1, 1).await, "ahead again").expect("held");
+    assert_eq!(again, r, "the same chunk ahead again changes nothing");
+    assert_eq!(ok(store.blob(&b.id).await, "read").expect("stored"), r);
     let r = ok(store.blob_chunk_stored(&b.id, 0, 1).await, "first").expect("next");
-    assert_eq!((r.received, r.complete()), (1, false));
+    assert_eq!(
+        (r.received, r.ahead, r.complete()),
+        (2, false, false),
+        "the next chunk counts the one ahead with it"
+    );
     assert_eq!(
         ok(store.blob_chunk_stored(&b.id, 0, 1).await, "twice"),
         None
     );
-    ok(store.blob_chunk_stored(&b.id, 1, 2).await, "second").expect("next");
+    assert_eq!(
+        ok(store.blob_chunk_stored(&b.id, 1, 1).await, "ahead, counted"),
+        None
+    );
     let done = ok(store.blob_chunk_stored(&b.id, 2, 3).await, "last").expect("next");
     assert_eq!(
         (done.received, done.completed_at_ms),
@@ -130,6 +145,26 @@ pub async fn check_blob_uploads<S: Store>(store: &S) {
         .count();
     assert_eq!(wins, 1, "chunk 0 counted once");
     assert_eq!(ok(store.blob(&race.id).await, "raced").unwrap().received, 1);
+
+    // Two nodes storing the next chunk and the one after it at once: whichever is recorded
+    // first, both are counted, and the last completes the file.
+    let th2 = make_thread(store, &t2, &cw, &[&cw]).await;
+    for round in 0..8 {
+        let pair = upload(&t2, &th2, &cw, &dev, 20);
+        ok(store.create_blob(&pair, 1_000).await, "create");
+        let (a, b) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+        let _ = futures_util::future::join(
+            store.blob_chunk_stored(&pair.id, a, 5),
+            store.blob_chunk_stored(&pair.id, b, 5),
+        )
+        .await;
+        let got = ok(store.blob(&pair.id).await, "pair").expect("stored");
+        assert_eq!(
+            (got.received, got.ahead, got.completed_at_ms),
+            (2, false, Some(5)),
+            "round {round}: both chunks counted"
+        );
+    }
 }
 
 pub async fn check_blob_attach_and_sweep<S: Store>(store: &S) {

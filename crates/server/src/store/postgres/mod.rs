@@ -75,6 +75,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_postgres_8.sql"),
     include_str!("../schema_postgres_9.sql"),
     include_str!("../schema_postgres_10.sql"),
+    include_str!("../schema_postgres_11.sql"),
 ];
 
 /// Key of the advisory lock held while migrating ("samtale" in ASCII, plus a 1).

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../schema_sqlite_8.sql"),
     include_str!("../schema_sqlite_9.sql"),
     include_str!("../schema_sqlite_10.sql"),
+    include_str!("../schema_sqlite_11.sql"),
 ];
 /// Most write requests folded into one transaction.
 const MAX_BATCH: usize = 512;
