@@ -56,6 +56,7 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     if head.len() >= 12 && &head[4..8] == b"ftyp" {
         return match &head[8..12] {
             b"heic" | b"heix" | b"mif1" | b"msf1" | b"hevc" => Known("image/heic"),
+            b"avif" | b"avis" => Known("image/avif"),
             b"qt  " => Known("video/quicktime"),
             _ => Known("video/mp4"),
         };
@@ -145,6 +146,7 @@ mod tests {
             (b"GIF89a..", Sniffed::Known("image/gif")),
             (b"RIFF\0\0\0\0WEBPVP8 ", Sniffed::Known("image/webp")),
             (b"\0\0\0\x18ftypheic\0\0\0\0", Sniffed::Known("image/heic")),
+            (b"\0\0\0\x1cftypavif\0\0\0\0", Sniffed::Known("image/avif")),
             (b"\0\0\0\x18ftypisom\0\0\0\0", Sniffed::Known("video/mp4")),
             (
                 b"PK\x03\x04....[Content_Types].xml....word/document.xml",

@@ -1,4 +1,4 @@
-//! HEIC (and other HEIF/ISOBMFF pictures) without their metadata. An iPhone's photo is a
+//! HEIC and AVIF (and other HEIF/ISOBMFF pictures) without their metadata. An iPhone's photo is a
 //! series of boxes: `ftyp`, then `meta`, which lists the items (the picture's tiles, an `Exif`
 //! item, perhaps XMP as a `mime` item) and where each item's bytes lie (`iloc`), then `mdat`
 //! with those bytes. The `meta` box is small and read whole; the bytes of the `Exif` and XMP
@@ -435,6 +435,28 @@ mod tests {
         // Only the metadata changed.
         let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
         assert!(changed <= EXIF.len() + XMP.len(), "{changed} bytes changed");
+    }
+
+    #[test]
+    fn an_avif_photo_loses_its_metadata_the_same_way() {
+        // The same boxes with AVIF's brand and codec (a phone's AVIF is HEIF with AV1).
+        let mut before = heic(None);
+        let at = |hay: &[u8], needle: &[u8]| hay.windows(4).position(|w| w == needle).unwrap();
+        let brand = at(&before, b"heic");
+        before[brand..brand + 4].copy_from_slice(b"avif");
+        let codec = at(&before, b"hvc1");
+        before[codec..codec + 4].copy_from_slice(b"av01");
+        assert_eq!(
+            crate::files::sniff::sniff(&before[..64]),
+            crate::files::sniff::Sniffed::Known("image/avif")
+        );
+        let mut after = Vec::new();
+        assert!(super::super::strip("image/avif", &before[..], &mut after).unwrap());
+        assert_eq!(after.len(), before.len());
+        for gone in [&b"GPS"[..], b"iPhone", b"xmpmeta"] {
+            assert!(!contains(&after, gone), "{}", String::from_utf8_lossy(gone));
+        }
+        assert!(contains(&after, &picture()), "the picture");
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! JPEG: every APPn segment and comment goes, except JFIF (APP0), the colour profile (APP2
 //! `ICC_PROFILE`) and Adobe's colour transform (APP14), which the picture needs to look right;
 //! of the EXIF block only the orientation is kept, in a new minimal EXIF, so a photo taken
-//! upright still shows upright. PNG: the text, EXIF and time chunks go. HEIC ([`heic`]) and
-//! WebP ([`webp`]): the EXIF and XMP bytes are overwritten with zeros where they lie, keeping
+//! upright still shows upright. PNG: the text, EXIF and time chunks go. HEIC and AVIF ([`heic`])
+//! and WebP ([`webp`]): the EXIF and XMP bytes are overwritten with zeros where they lie, keeping
 //! the file's length. All stream: only headers (and HEIC's small `meta` box) are held in
 //! memory. Other types pass unchanged ([`strip`] says whether it knew the type).
 
@@ -26,7 +26,8 @@ pub fn strip(mime: &str, input: impl Read, output: impl Write) -> io::Result<boo
     match mime {
         "image/jpeg" => strip_jpeg(input, output).map(|()| true),
         "image/png" => strip_png(input, output).map(|()| true),
-        "image/heic" => heic::strip(input, output).map(|()| true),
+        // AVIF is HEIF too (MIAF): the same boxes, another codec.
+        "image/heic" | "image/avif" => heic::strip(input, output).map(|()| true),
         "image/webp" => webp::strip(input, output).map(|()| true),
         _ => {
             let (mut input, mut output) = (input, output);
