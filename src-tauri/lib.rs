@@ -8,7 +8,8 @@
 //!   when there is none) and the engine's live loop;
 //! - [`keystore`]: the database key in the OS key store, or from `SAMTALE_DB_KEY` for tests;
 //! - [`events`]: engine events to Tauri events, and calm notifications without content;
-//! - [`reminders`]: "Tid til dagens smiley" when a check-in slot opens.
+//! - [`reminders`]: "Tid til dagens smiley" when a check-in slot opens;
+//! - [`painting`]: CPU painting for the webview where there is no GPU.
 
 pub mod cards;
 pub mod care;
@@ -16,6 +17,7 @@ pub mod commands;
 pub mod events;
 pub mod files;
 pub mod keystore;
+pub mod painting;
 pub mod reach;
 pub mod records;
 pub mod reminders;

@@ -4,6 +4,7 @@
 //! The desktop entry point; phones enter through `samtale_app::run` (the mobile entry point).
 
 fn main() {
+    samtale_app::painting::prefer_cpu_without_gpu();
     if let Err(e) = samtale_app::run() {
         eprintln!("Samtale could not start: {e}");
         std::process::exit(1);

@@ -257,7 +257,7 @@ for step in "${STEPS[@]}"; do
             # rebuild the whole app (a quarter of an hour on two cores).
             if [ "${APP_PROFILE:-release}" = release ]; then
                 cargo build --release --workspace --locked --features samtale-app/custom-protocol --bin samtale-app
-                export SAMTALE_APP_BIN=$BIN/samtale-app
+                export SAMTALE_APP_BIN=$(realpath -m "${CARGO_TARGET_DIR:-target}")/release/samtale-app
             else
                 cargo build --workspace --locked --features samtale-app/custom-protocol --bin samtale-app
             fi
