@@ -134,7 +134,7 @@ async fn give<S: Store>(
             }
             let unit = UnitId::parse(&c.unit).map_err(|_| ApiError::internal())?;
             st.store
-                .withdraw_consent(&c.citizen, &unit, c.purpose, c.channel, now_ms())
+                .withdraw_consent(&c.citizen, &unit, c.purpose, c.channel, now_ms(), false)
                 .await?;
             st.store.add_consent(&record).await?;
             super::notices::facts_changed(st, &c.citizen).await;
@@ -266,18 +266,44 @@ pub async fn give_mine<S: Store>(
 }
 
 /// Ends a live consent of `citizen`, and logs who did it.
+/// Ends `citizen`'s live consent of `req`; with `only_by_parent` (a parent acting for a youth)
+/// only one a parent gave.
 async fn withdraw<S: Store>(
     st: &AppState<S>,
     caller: &Caller,
     citizen: &UserId,
     req: &WithdrawConsent,
+    only_by_parent: bool,
 ) -> Result<StatusCode, ApiError> {
     unit_name(st, caller, &req.unit).await?;
     let ended = st
         .store
-        .withdraw_consent(citizen, &req.unit, req.purpose, req.channel, now_ms())
+        .withdraw_consent(
+            citizen,
+            &req.unit,
+            req.purpose,
+            req.channel,
+            now_ms(),
+            only_by_parent,
+        )
         .await?;
     let Some(id) = ended else {
+        // Told apart only after the fact: the refusal itself was one statement.
+        let his_own = only_by_parent
+            && st.store.consents_of(citizen).await?.into_iter().any(|r| {
+                r.consent.unit == req.unit.as_str()
+                    && r.consent.purpose == req.purpose
+                    && r.consent.channel == req.channel
+                    && r.consent.withdrawn_at_ms.is_none()
+                    && !r.consent.by_parent
+            });
+        if his_own {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                "the youth gave this consent himself; only he can withdraw it",
+            ));
+        }
         return Err(ApiError::not_found(
             "there is no live consent for this unit, purpose and channel",
         ));
@@ -306,29 +332,14 @@ pub async fn withdraw_mine<S: Store>(
             "consents are given by youths and parents, not staff",
         ));
     }
-    let whose = match &req.for_youth {
-        None => caller.user.id.clone(),
+    match &req.for_youth {
+        None => withdraw(&st, &caller, &caller.user.id, &req, false).await,
         Some(youth) => {
             parent_for(&st, &caller, youth).await?;
             // A parent takes back what a parent gave; the youth's own is his to take back.
-            let his_own = st.store.consents_of(youth).await?.into_iter().any(|r| {
-                r.consent.unit == req.unit.as_str()
-                    && r.consent.purpose == req.purpose
-                    && r.consent.channel == req.channel
-                    && r.consent.withdrawn_at_ms.is_none()
-                    && !r.consent.by_parent
-            });
-            if his_own {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    ErrorCode::Conflict,
-                    "the youth gave this consent himself; only he can withdraw it",
-                ));
-            }
-            youth.clone()
+            withdraw(&st, &caller, youth, &req, true).await
         }
-    };
-    withdraw(&st, &caller, &whose, &req).await
+    }
 }
 
 /// A caseworker records a consent given to her, with a note of how it was given.
@@ -389,7 +400,7 @@ pub async fn withdraw_for<S: Store>(
             "for_youth is for a parent's own withdrawal; staff name the youth in the path",
         ));
     }
-    withdraw(&st, &caller, &citizen, &req).await
+    withdraw(&st, &caller, &citizen, &req, false).await
 }
 
 /// Staff read a citizen's consents with their history, with a reason that is logged.

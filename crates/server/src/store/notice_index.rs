@@ -22,7 +22,8 @@ pub trait NoticeIndex {
     /// and channel (nothing changed).
     fn add_consent(&self, record: &ConsentRecord) -> impl Future<Output = R<()>> + Send;
     /// Ends the live consent for this unit, purpose and channel at `at_ms`; returns its id, or
-    /// None when there was none.
+    /// None when there was none. With `only_by_parent`, only one a parent gave: a youth's own
+    /// is left as it is (None), in the same statement, so no check before it can go stale.
     fn withdraw_consent(
         &self,
         citizen: &UserId,
@@ -30,6 +31,7 @@ pub trait NoticeIndex {
         purpose: Purpose,
         channel: Channel,
         at_ms: i64,
+        only_by_parent: bool,
     ) -> impl Future<Output = R<Option<String>>> + Send;
     /// Every consent given for the citizen, withdrawn ones too, oldest first.
     fn consents_of(&self, citizen: &UserId) -> impl Future<Output = R<Vec<ConsentRecord>>> + Send;

@@ -92,6 +92,7 @@ pub async fn check_consents<S: Store>(store: &S) {
                 Purpose::NewMessages,
                 Channel::Sms,
                 at + 10,
+                false,
             )
             .await,
         "withdraw",
@@ -105,7 +106,8 @@ pub async fn check_consents<S: Store>(store: &S) {
                     &unit.id,
                     Purpose::NewMessages,
                     Channel::Sms,
-                    at + 11
+                    at + 11,
+                    false
                 )
                 .await,
             "again"
@@ -121,6 +123,44 @@ pub async fn check_consents<S: Store>(store: &S) {
     assert_eq!(history[0].consent.withdrawn_at_ms, Some(at + 10));
     assert_eq!(history[2], again);
     assert!(ok(store.consents_of(&mette.id).await, "another").is_empty());
+
+    // Only a parent's: the youth's own is left alone (nothing changes), a parent's ends.
+    let parents_only = |at_ms| {
+        store.withdraw_consent(
+            &mikkel.id,
+            &unit.id,
+            Purpose::NewMessages,
+            Channel::Sms,
+            at_ms,
+            true,
+        )
+    };
+    assert_eq!(ok(parents_only(at + 21).await, "his own"), None);
+    assert_eq!(
+        ok(store.consents_of(&mikkel.id).await, "his own stays")[2],
+        again
+    );
+    ok(
+        store
+            .withdraw_consent(
+                &mikkel.id,
+                &unit.id,
+                Purpose::NewMessages,
+                Channel::Sms,
+                at + 22,
+                false,
+            )
+            .await,
+        "he withdraws it",
+    );
+    let mut by_mette = consent(&mikkel, &unit.id, Channel::Sms, at + 23);
+    by_mette.consent.given_by = mette.id.clone();
+    by_mette.consent.by_parent = true;
+    ok(store.add_consent(&by_mette).await, "his mother gives it");
+    assert_eq!(
+        ok(parents_only(at + 24).await, "a parent's"),
+        Some(by_mette.id.clone())
+    );
 
     // A youth's birth date: set, read, forgotten; nobody else's changes.
     let born = samtale_proto::clock::Date {

@@ -140,18 +140,21 @@ impl NoticeIndex for PgStore {
         purpose: Purpose,
         channel: Channel,
         at_ms: i64,
+        only_by_parent: bool,
     ) -> Result<Option<String>, StoreError> {
         let conn = self.conn().await?;
         let row = query_opt(
             &conn,
             "UPDATE consents SET withdrawn_at = $5 WHERE citizen_id = $1 AND unit_id = $2
-             AND purpose = $3 AND channel = $4 AND withdrawn_at IS NULL RETURNING id",
+             AND purpose = $3 AND channel = $4 AND withdrawn_at IS NULL
+             AND (by_parent OR NOT $6::BOOLEAN) RETURNING id",
             &[
                 &citizen.as_str(),
                 &unit.as_str(),
                 &codec::purpose_text(purpose),
                 &codec::channel_text(channel),
                 &at_ms,
+                &only_by_parent,
             ],
         )
         .await

@@ -188,18 +188,21 @@ impl NoticeIndex for SqliteStore {
         purpose: Purpose,
         channel: Channel,
         at_ms: i64,
+        only_by_parent: bool,
     ) -> Result<Option<String>, StoreError> {
         let (citizen, unit) = (citizen.clone(), unit.clone());
         self.write(move |conn| {
             conn.query_row(
                 "UPDATE consents SET withdrawn_at = ?5 WHERE citizen_id = ?1 AND unit_id = ?2
-                 AND purpose = ?3 AND channel = ?4 AND withdrawn_at IS NULL RETURNING id",
+                 AND purpose = ?3 AND channel = ?4 AND withdrawn_at IS NULL
+                 AND (by_parent = 1 OR NOT ?6) RETURNING id",
                 params![
                     citizen.as_str(),
                     unit.as_str(),
                     codec::purpose_text(purpose),
                     codec::channel_text(channel),
-                    at_ms
+                    at_ms,
+                    only_by_parent
                 ],
                 |r| r.get(0),
             )
