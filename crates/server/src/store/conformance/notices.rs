@@ -84,34 +84,21 @@ pub async fn check_consents<S: Store>(store: &S) {
         vec![sms.clone(), mail.clone()],
         "oldest first, as given"
     );
-    let withdrawn = ok(
-        store
-            .withdraw_consent(
-                &mikkel.id,
-                &unit.id,
-                Purpose::NewMessages,
-                Channel::Sms,
-                at + 10,
-                false,
-            )
-            .await,
-        "withdraw",
-    );
+    // Mikkel's SMS consent ended at `at_ms`; with `parents_only`, only one a parent gave.
+    let withdraw_sms = |at_ms, parents_only| {
+        store.withdraw_consent(
+            &mikkel.id,
+            &unit.id,
+            Purpose::NewMessages,
+            Channel::Sms,
+            at_ms,
+            parents_only,
+        )
+    };
+    let withdrawn = ok(withdraw_sms(at + 10, false).await, "withdraw");
     assert_eq!(withdrawn, Some(sms.id.clone()));
     assert_eq!(
-        ok(
-            store
-                .withdraw_consent(
-                    &mikkel.id,
-                    &unit.id,
-                    Purpose::NewMessages,
-                    Channel::Sms,
-                    at + 11,
-                    false
-                )
-                .await,
-            "again"
-        ),
+        ok(withdraw_sms(at + 11, false).await, "again"),
         None,
         "nothing live to withdraw"
     );
@@ -125,40 +112,18 @@ pub async fn check_consents<S: Store>(store: &S) {
     assert!(ok(store.consents_of(&mette.id).await, "another").is_empty());
 
     // Only a parent's: the youth's own is left alone (nothing changes), a parent's ends.
-    let parents_only = |at_ms| {
-        store.withdraw_consent(
-            &mikkel.id,
-            &unit.id,
-            Purpose::NewMessages,
-            Channel::Sms,
-            at_ms,
-            true,
-        )
-    };
-    assert_eq!(ok(parents_only(at + 21).await, "his own"), None);
+    assert_eq!(ok(withdraw_sms(at + 21, true).await, "his own"), None);
     assert_eq!(
         ok(store.consents_of(&mikkel.id).await, "his own stays")[2],
         again
     );
-    ok(
-        store
-            .withdraw_consent(
-                &mikkel.id,
-                &unit.id,
-                Purpose::NewMessages,
-                Channel::Sms,
-                at + 22,
-                false,
-            )
-            .await,
-        "he withdraws it",
-    );
+    ok(withdraw_sms(at + 22, false).await, "he withdraws it");
     let mut by_mette = consent(&mikkel, &unit.id, Channel::Sms, at + 23);
     by_mette.consent.given_by = mette.id.clone();
     by_mette.consent.by_parent = true;
     ok(store.add_consent(&by_mette).await, "his mother gives it");
     assert_eq!(
-        ok(parents_only(at + 24).await, "a parent's"),
+        ok(withdraw_sms(at + 24, true).await, "a parent's"),
         Some(by_mette.id.clone())
     );
 
