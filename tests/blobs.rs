@@ -355,6 +355,11 @@ async fn files_are_checked_chunk_by_chunk_and_bad_requests_change_nothing() -> a
         (Some(1), Some(false)),
         "a chunk ahead is not counted yet: {v}"
     );
+    assert_eq!(
+        get_chunk(&api, &sara, &blob, 2).await.0,
+        StatusCode::NOT_FOUND,
+        "nor read"
+    );
     // Resumed where it stopped: the next chunk counts the one ahead with it.
     let c1 = &file[CHUNK..2 * CHUNK];
     let (s, v) = put_chunk(&api, &sara, &blob, 1, c1, Some(hex(&Sha256::digest(c1)))).await;

@@ -44,6 +44,14 @@ pub struct Script {
     pub upload: Option<samtale_proto::blobs::BlobStatus>,
     /// The chunk numbers put, in the order they came.
     pub put: Vec<u32>,
+    /// Acts as a server from before chunks ahead: counts the next chunk, answers any later
+    /// one 409 (instead of counting none). It holds its answer to the first next chunk until a
+    /// later one has come (or 5 s), as a server still syncing it would.
+    pub only_next: bool,
+    /// The chunk numbers answered 409.
+    pub refused: Vec<u32>,
+    held: bool,
+    later_came: Arc<tokio::sync::Notify>,
 }
 
 type Shared = Arc<Mutex<Script>>;
@@ -91,6 +99,10 @@ impl Liar {
             chunk: Vec::new(),
             upload: None,
             put: Vec::new(),
+            only_next: false,
+            refused: Vec::new(),
+            held: false,
+            later_came: Arc::new(tokio::sync::Notify::new()),
         }));
         let app = axum::Router::new()
             .route("/v1/login", post(login))
@@ -278,15 +290,53 @@ async fn begin_upload(
         received: 0,
         complete: false,
     };
-    st.lock().unwrap_or_else(|p| p.into_inner()).upload = Some(status.clone());
+    let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+    // The same upload again (a resume) is answered with how far it got.
+    if let Some(old) = s.upload.as_ref().filter(|u| u.id == status.id) {
+        return (StatusCode::OK, Json(old.clone()));
+    }
+    s.upload = Some(status.clone());
     (StatusCode::CREATED, Json(status))
 }
 
 async fn put_chunk(
     State(st): State<Shared>,
     Path((_, n)): Path<(String, u32)>,
-) -> Result<Json<samtale_proto::blobs::BlobStatus>, StatusCode> {
+    // Read whole before answering, as a real server does: an answer while the client still
+    // sends would cut its request off (a network error, not the answer under test).
+    _body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let hold = {
+        let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
+        s.put.push(n);
+        let first_next =
+            s.only_next && !s.held && s.upload.as_ref().is_some_and(|u| u.received == n);
+        s.held |= first_next;
+        first_next.then(|| s.later_came.clone())
+    };
+    if let Some(later) = hold {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), later.notified()).await;
+    }
     let mut s = st.lock().unwrap_or_else(|p| p.into_inner());
-    s.put.push(n);
-    s.upload.clone().map(Json).ok_or(StatusCode::NOT_FOUND)
+    let Some(mut upload) = s.upload.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if s.only_next {
+        if n > upload.received {
+            s.refused.push(n);
+            s.later_came.notify_one();
+            let body = samtale_proto::ErrorBody {
+                code: samtale_proto::ErrorCode::Conflict,
+                message: format!("chunk {n} is out of order"),
+            };
+            return (StatusCode::CONFLICT, Json(body)).into_response();
+        }
+        if n == upload.received {
+            upload.received += 1;
+            upload.complete = upload.received == upload.chunks;
+            s.upload = Some(upload.clone());
+        }
+    }
+    Json(upload).into_response()
 }

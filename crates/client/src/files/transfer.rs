@@ -62,6 +62,8 @@ impl Api {
         self.send(
             self.request(Method::PUT, &format!("/v1/blobs/{id}/chunks/{index}"))
                 .header(CHUNK_SHA256_HEADER, digest)
+                // Two chunks share the uplink: 2 MiB each at 0.5 Mbit/s is about a minute.
+                .timeout(CHUNK_TIMEOUT)
                 .body(bytes),
         )
         .await
@@ -418,10 +420,27 @@ async fn ready(
 /// Chunks on their way at once: while the server stores one (hashing it, syncing it to disk),
 /// the next travels. The server takes the chunk after its next one and counts it with that one.
 const IN_FLIGHT: usize = 2;
+/// How long one chunk's upload may take (the client's usual limit is 30 s).
+const CHUNK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(150);
 
-/// Sends the chunks the server does not have yet, in order, [`IN_FLIGHT`] at a time, each read
-/// and hashed while the ones before are on their way. `progress` sees each status the server
-/// answers. Returns the last status.
+type Put = tokio::task::JoinHandle<Result<BlobStatus, ClientError>>;
+
+/// The uploads on their way; those still running when it is dropped (an error, a cancel) are
+/// stopped rather than left to write behind the caller's back.
+struct Flight(std::collections::VecDeque<(u32, Put)>);
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        for (_, put) in &self.0 {
+            put.abort();
+        }
+    }
+}
+
+/// Sends the chunks the server does not have yet, in order, up to [`IN_FLIGHT`] at a time, each
+/// read and hashed while the ones before are on their way. A server that refuses the chunk
+/// ahead (409: one that takes only the next chunk) gets one at a time from then on. `progress`
+/// sees each status the server answers. Returns the last status.
 async fn put_chunks(
     s: &Session,
     blob: &BlobId,
@@ -430,27 +449,43 @@ async fn put_chunks(
     mut written: Option<tokio::sync::watch::Receiver<u64>>,
     progress: impl Fn(&BlobStatus) -> Result<(), ClientError>,
 ) -> Result<BlobStatus, ClientError> {
-    type Put = tokio::task::JoinHandle<Result<BlobStatus, ClientError>>;
     let mut file = std::fs::File::open(path)?;
     let chunks = status.chunks;
     let mut next = status.received;
-    let mut flight: std::collections::VecDeque<(u32, Put)> = std::collections::VecDeque::new();
+    let mut depth = IN_FLIGHT;
+    let mut flight = Flight(std::collections::VecDeque::new());
     loop {
-        while !status.complete && flight.len() < IN_FLIGHT && next < chunks {
+        while !status.complete && flight.0.len() < depth && next < chunks {
             let p = ready(&mut file, &status, next, &mut written).await?;
             let (api, id) = (s.api.clone(), blob.clone());
             next = p.index + 1;
-            flight.push_back((
+            flight.0.push_back((
                 p.index,
                 tokio::spawn(async move { api.put_chunk(&id, p.index, p.bytes, p.digest).await }),
             ));
         }
-        let Some((index, put)) = flight.pop_front() else {
+        let Some((index, put)) = flight.0.pop_front() else {
             return Ok(status);
         };
-        let answer = put
+        let answer = match put
             .await
-            .map_err(|e| ClientError::Offline(format!("an upload stopped: {e}")))??;
+            .map_err(|e| ClientError::Offline(format!("an upload stopped: {e}")))?
+        {
+            Err(ClientError::Server {
+                code: samtale_proto::ErrorCode::Conflict,
+                ..
+            }) if depth > 1 && index >= status.received => {
+                // Sent ahead to a server that takes only the next chunk (it is not counted):
+                // send it again, one at a time.
+                depth = 1;
+                next = next.min(index);
+                for (_, later) in flight.0.drain(..) {
+                    later.abort();
+                }
+                continue;
+            }
+            answer => answer?,
+        };
         // The server's count only grows; an answer for a chunk ahead may predate the count of
         // the one before it, so keep the furthest.
         if answer.complete || answer.received >= status.received {

@@ -234,8 +234,9 @@ pub struct BlobRecord {
     pub chunk_size: u32,
     /// Chunks counted so far (always the first ones, in order).
     pub received: u32,
-    /// The chunk after those is stored too: it came while the one before it was still being
-    /// stored (a client keeps two chunks on their way), and is counted with that one.
+    /// The chunk after the next is stored too: it came while the next one was still being
+    /// stored (a client keeps two chunks on their way), and is counted with it. (Kept as that
+    /// chunk's number, so that a stale mark never matches.)
     pub ahead: bool,
     pub created_at_ms: i64,
     pub completed_at_ms: Option<i64>,

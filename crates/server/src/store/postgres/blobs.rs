@@ -11,7 +11,7 @@ use super::{PgStore, backend, col, execute, query, query_opt};
 use crate::store::codec::{id, opt_id, policy_columns, policy_from};
 use crate::store::{BlobCreate, BlobIndex, BlobRecord, FilePolicy, StoreError};
 
-const COLUMNS: &str = "id, tenant_id, thread_id, owner, device_id, size, chunk_size, received, created_at, completed_at, envelope_id, ahead";
+const COLUMNS: &str = "id, tenant_id, thread_id, owner, device_id, size, chunk_size, received, created_at, completed_at, envelope_id, ahead_chunk";
 
 fn record(r: &Row) -> Result<BlobRecord, StoreError> {
     let number = |n: i64| {
@@ -28,7 +28,7 @@ fn record(r: &Row) -> Result<BlobRecord, StoreError> {
             .map_err(|_| StoreError::Backend(format!("corrupt size {size} in blobs")))?,
         chunk_size: number(col(r, 6)?)?,
         received: number(col(r, 7)?)?,
-        ahead: col(r, 11)?,
+        ahead: col::<Option<i64>>(r, 11)? == Some(col::<i64>(r, 7)? + 1),
         created_at_ms: col(r, 8)?,
         completed_at_ms: col(r, 9)?,
         envelope: opt_id(col::<Option<String>>(r, 10)?)?,
@@ -121,7 +121,7 @@ impl BlobIndex for PgStore {
         execute(
             &tx,
             &format!(
-                "INSERT INTO blobs ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, NULL, NULL, FALSE)"
+                "INSERT INTO blobs ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, NULL, NULL, NULL)"
             ),
             &[
                 &b.id.as_str(),
@@ -179,13 +179,14 @@ impl BlobIndex for PgStore {
         let sql = format!(
             "UPDATE blobs SET
                 received = CASE WHEN received = $2
-                                THEN received + 1 + CASE WHEN ahead THEN 1 ELSE 0 END
+                                THEN received + 1 + CASE WHEN ahead_chunk = $2 + 1 THEN 1 ELSE 0 END
                                 ELSE received END,
                 completed_at = CASE WHEN received = $2
-                                     AND received + 1 + CASE WHEN ahead THEN 1 ELSE 0 END
+                                     AND received + 1
+                                         + CASE WHEN ahead_chunk = $2 + 1 THEN 1 ELSE 0 END
                                          >= (size + chunk_size - 1) / chunk_size
                                     THEN $3::BIGINT END,
-                ahead = received <> $2
+                ahead_chunk = CASE WHEN received = $2 THEN NULL ELSE $2 END
              WHERE id = $1 AND completed_at IS NULL
                AND (received = $2 OR received + 1 = $2)
                AND $2 < (size + chunk_size - 1) / chunk_size

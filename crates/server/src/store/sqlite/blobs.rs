@@ -9,7 +9,7 @@ use super::{SqliteStore, backend};
 use crate::store::codec::{id, opt_id, policy_columns, policy_from};
 use crate::store::{BlobCreate, BlobIndex, BlobRecord, FilePolicy, StoreError};
 
-const COLUMNS: &str = "id, tenant_id, thread_id, owner, device_id, size, chunk_size, received, created_at, completed_at, envelope_id, ahead";
+const COLUMNS: &str = "id, tenant_id, thread_id, owner, device_id, size, chunk_size, received, created_at, completed_at, envelope_id, ahead_chunk";
 
 type Raw = (
     String,
@@ -23,7 +23,7 @@ type Raw = (
     i64,
     Option<i64>,
     Option<String>,
-    bool,
+    Option<i64>,
 );
 
 fn raw(r: &Row<'_>) -> rusqlite::Result<Raw> {
@@ -57,7 +57,7 @@ fn record(r: Raw) -> Result<BlobRecord, StoreError> {
             .map_err(|_| StoreError::Backend(format!("corrupt size {} in blobs", r.5)))?,
         chunk_size: number(r.6)?,
         received: number(r.7)?,
-        ahead: r.11,
+        ahead: r.11 == Some(r.7 + 1),
         created_at_ms: r.8,
         completed_at_ms: r.9,
         envelope: opt_id(r.10)?,
@@ -146,7 +146,7 @@ impl BlobIndex for SqliteStore {
                 return Err(StoreError::Limit("the municipality's file storage"));
             }
             conn.execute(
-                &format!("INSERT INTO blobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, NULL, NULL, 0)"),
+                &format!("INSERT INTO blobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, NULL, NULL, NULL)"),
                 params![
                     b.id.as_str(),
                     b.tenant.as_str(),
@@ -199,8 +199,11 @@ impl BlobIndex for SqliteStore {
                 return Ok(None);
             }
             if index == b.received + 1 {
-                conn.execute("UPDATE blobs SET ahead = 1 WHERE id = ?1", [blob.as_str()])
-                    .map_err(backend)?;
+                conn.execute(
+                    "UPDATE blobs SET ahead_chunk = ?2 WHERE id = ?1",
+                    params![blob.as_str(), i64::from(index)],
+                )
+                .map_err(backend)?;
                 return get(conn, blob.as_str());
             }
             if index != b.received {
@@ -209,7 +212,7 @@ impl BlobIndex for SqliteStore {
             let received = index + 1 + u32::from(b.ahead);
             let completed = (received >= b.chunks()).then_some(at_ms);
             conn.execute(
-                "UPDATE blobs SET received = ?2, completed_at = ?3, ahead = 0 WHERE id = ?1",
+                "UPDATE blobs SET received = ?2, completed_at = ?3, ahead_chunk = NULL WHERE id = ?1",
                 params![blob.as_str(), i64::from(received), completed],
             )
             .map_err(backend)?;
