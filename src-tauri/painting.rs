@@ -1,8 +1,9 @@
 //! How the webview paints where the machine has no graphics processor. WebKitGTK paints pages
 //! with Skia on the GPU by default; without a GPU render node (`/dev/dri/renderD*`: a virtual
 //! machine, a remote desktop, a test display) that "GPU" is Mesa's software renderer, and a
-//! frame that changes much (the timeline's chart) took 100-180 ms to paint here. Skia's own
-//! CPU painting does the same frame in about 45 ms (docs/benchmarks.md, "The timeline drawn").
+//! frame that changes much (the timeline's chart) took 90-230 ms to paint here. With Skia's
+//! own CPU painting the next frame comes 34-39 ms later (docs/benchmarks.md, "The timeline
+//! drawn").
 //! Compositing stays on: turning it off was faster still, but WebKitWebDriver's screenshots
 //! then hang. A `WEBKIT_SKIA_ENABLE_CPU_RENDERING` already set (to 0 or 1) is left alone.
 

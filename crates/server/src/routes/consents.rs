@@ -265,9 +265,8 @@ pub async fn give_mine<S: Store>(
     give(&st, &caller, record, name).await
 }
 
-/// Ends a live consent of `citizen`, and logs who did it.
-/// Ends `citizen`'s live consent of `req`; with `only_by_parent` (a parent acting for a youth)
-/// only one a parent gave.
+/// Ends `citizen`'s live consent of `req`, and logs who did it; with `only_by_parent` (a parent
+/// acting for a youth) only one a parent gave.
 async fn withdraw<S: Store>(
     st: &AppState<S>,
     caller: &Caller,
